@@ -1,0 +1,154 @@
+"""The `kb` command. Each command parses its arguments, calls one library function and renders
+the result; errors become one line on stderr and a documented exit code (see errors.py)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from . import __version__
+from .errors import ExitCode, KBError, UsageError
+from .render import Format
+
+app = typer.Typer(
+    name="kb",
+    help="calcinosis-kb: a reasoned knowledge base of calcinosis cutis case reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+KbOption = Annotated[
+    Path | None,
+    typer.Option("--kb", help="Knowledge-base folder (ontology/, cases/, queries/); default: the shipped one "
+                 "or $CALCINOSIS_KB_DIR.", show_default=False),
+]
+
+T = TypeVar("T")
+
+
+def run(action: Callable[[], T]) -> T:
+    """Turn KBError into one line on stderr and its exit code: the one place that does."""
+    try:
+        return action()
+    except KBError as error:
+        typer.echo(f"kb: {error.message}", err=True)
+        raise typer.Exit(int(error.exit_code)) from None
+
+
+def _choose(fmt: Format, allowed: tuple[Format, ...]) -> Format:
+    if fmt not in allowed:
+        raise UsageError(f"--format {fmt.value} is not available here; choose one of: "
+                         + ", ".join(f.value for f in allowed))
+    return fmt
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"calcinosis-kb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """calcinosis-kb: classify calcinosis cutis cases with a DL reasoner, explain why, and query them."""
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path] | None, typer.Argument(help="Case files to check; none: the whole knowledge base.")] = None,
+    kb: KbOption = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+) -> None:
+    """Check the ontology and case files: syntax, terms, SHACL shapes, quotes, QC queries, HermiT consistency."""
+
+    def action() -> None:
+        from .kbdir import KnowledgeBase
+        from .validation import validate as do_validate
+
+        chosen = _choose(fmt, (Format.text, Format.json))
+        knowledge_base = KnowledgeBase.locate(kb)
+        report = do_validate(knowledge_base, list(files) if files else None)
+        if chosen is Format.json:
+            from .render import emit_json
+
+            emit_json({"ok": report.ok, "files": report.files_checked, "cases": report.cases_checked,
+                       "notes": report.notes, "problems": [p.as_dict() for p in report.problems]})
+        else:
+            for problem in report.problems:
+                typer.echo(problem.as_text())
+            for note in report.notes:
+                typer.echo(f"kb: note: {note}", err=True)
+            verdict = "ok" if report.ok else f"{len(report.problems)} problem(s)"
+            typer.echo(f"kb: validated the ontology and {report.files_checked} case file(s), "
+                       f"{report.cases_checked} case(s): {verdict}", err=True)
+        if not report.ok:
+            raise typer.Exit(int(ExitCode.PROBLEMS_FOUND))
+
+    run(action)
+
+
+@app.command()
+def infer(
+    files: Annotated[list[Path] | None, typer.Argument(help="Case files or folders; none: the knowledge base's cases.")] = None,
+    kb: KbOption = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text, json or ttl.")] = Format.text,
+) -> None:
+    """Classify cases into subtypes and patterns with HermiT; explain why, why not, and what is missing."""
+
+    def action() -> None:
+        from .infer import infer as do_infer
+        from .kbdir import KnowledgeBase
+        from .loading import case_files_from
+        from .render_inference import render_inference
+
+        chosen = _choose(fmt, (Format.text, Format.json, Format.ttl))
+        knowledge_base = KnowledgeBase.locate(kb)
+        inference = do_infer(knowledge_base, case_files_from(files or [], knowledge_base))
+        render_inference(inference, chosen)
+        for error in inference.errors:
+            typer.echo(f"kb: {error.message}", err=True)
+        if inference.errors:
+            codes = {e.exit_code for e in inference.errors}
+            raise typer.Exit(codes.pop() if not inference.results and len(codes) == 1
+                             else int(ExitCode.PROBLEMS_FOUND))
+
+    run(action)
+
+
+@app.command()
+def audit(
+    kb: KbOption = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or tsv.")] = Format.table,
+) -> None:
+    """Every case of the knowledge base: inferred vs authors' subtype, with a summary."""
+
+    def action() -> None:
+        from .infer import infer as do_infer
+        from .kbdir import KnowledgeBase
+        from .render_inference import render_audit
+
+        chosen = _choose(fmt, (Format.table, Format.json, Format.csv, Format.tsv))
+        knowledge_base = KnowledgeBase.locate(kb)
+        inference = do_infer(knowledge_base, knowledge_base.case_files)
+        render_audit(inference, chosen)
+        for error in inference.errors:
+            typer.echo(f"kb: {error.message}", err=True)
+        if inference.errors:
+            raise typer.Exit(int(ExitCode.PROBLEMS_FOUND))
+
+    run(action)
+
+
+def entrypoint() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,63 @@
+"""Output: tables and text for people, JSON/CSV/TSV for programs. Data goes to stdout."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+class Format(str, Enum):
+    """The output formats shared by the commands (each command accepts a subset)."""
+
+    text = "text"
+    table = "table"
+    json = "json"
+    csv = "csv"
+    tsv = "tsv"
+    ttl = "ttl"
+
+
+def stdout_console() -> Console:
+    return Console(soft_wrap=True, highlight=False)
+
+
+def emit_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(_cell(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Format, title: str | None = None) -> None:
+    """Rows as a table (people), or JSON, CSV or TSV (programs)."""
+    if fmt is Format.json:
+        emit_json([{c: row.get(c) for c in columns} for row in rows])
+        return
+    if fmt in (Format.csv, Format.tsv):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="," if fmt is Format.csv else "\t", lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+        print(buffer.getvalue(), end="")
+        return
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    stdout_console().print(table)
