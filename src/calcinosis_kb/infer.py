@@ -30,6 +30,7 @@ class CaseResult:
     label: str
     file: str
     source: str
+    source_label: str = ""
     inferred_subtypes: list[str] = field(default_factory=list)
     inferred_patterns: list[str] = field(default_factory=list)
     authors_subtypes: list[str] = field(default_factory=list)
@@ -51,6 +52,7 @@ class CaseResult:
     def as_dict(self) -> dict[str, object]:
         return {
             "case": self.case, "label": self.label, "file": self.file, "source": self.source,
+            "source_label": self.source_label,
             "inferred_subtypes": self.inferred_subtypes, "inferred_patterns": self.inferred_patterns,
             "authors_subtypes": self.authors_subtypes, "authors_patterns": self.authors_patterns,
             "authors_diagnosis": self.authors_diagnosis, "agrees": self.agrees, "status": self.status,
@@ -183,6 +185,7 @@ def _result(case: URIRef, path: Path, explainer: Explainer, definitions: Definit
         inferred.add((case, RDF.type, cls))
     result = CaseResult(
         case=curie(str(case)), label=info.label, file=str(path), source=info.source,
+        source_label=info.source_label,
         inferred_subtypes=[word(ontology, s) for s in subtypes],
         inferred_patterns=[word(ontology, p) for p in patterns],
         authors_subtypes=info.authors_subtypes, authors_patterns=info.authors_patterns,

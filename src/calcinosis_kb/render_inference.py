@@ -8,7 +8,7 @@ from rich.markup import escape
 from .infer import CaseResult, Inference
 from .render import Format, emit_json, emit_rows, stdout_console
 
-AUDIT_COLUMNS = ["case", "source", "inferred_subtypes", "authors_subtypes", "status", "inferred_patterns"]
+AUDIT_COLUMNS = ["case", "source_label", "inferred_subtypes", "authors_subtypes", "status", "inferred_patterns"]
 
 
 def render_inference(inference: Inference, fmt: Format) -> None:

@@ -197,7 +197,7 @@ def _quotes(path: Path, graph: Graph, ontology: Graph, sources: Path) -> list[Pr
             problems.append(Problem(str(path), None, "quote", curie(str(case)), trouble))
         if text is None:
             continue
-        for fact in {o for _, o in graph.predicate_objects(case) if isinstance(o, URIRef)}:
+        for fact in {case} | {o for _, o in graph.predicate_objects(case) if isinstance(o, URIRef)}:
             for quote in graph.objects(fact, CCKB.quote):
                 if _collapse(str(quote)) not in text:
                     problems.append(Problem(str(path), line_of(path, fact), "quote", curie(str(fact)),
