@@ -22,7 +22,7 @@ CCKB = "https://w3id.org/calcinosis-kb/ontology/"
 HAS_DBXREF = URIRef("http://www.geneontology.org/formats/oboInOwl#hasDbXref")
 NOTE = URIRef(CCKB + "note")
 SKOS_MAPPINGS = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
-MAPPING_PROPERTIES = (HAS_DBXREF,) + SKOS_MAPPINGS
+MAPPING_PROPERTIES = (HAS_DBXREF, *SKOS_MAPPINGS)
 
 # identifiers.csv: the columns that hold identifiers (cells may hold several, separated by ';').
 ID_COLUMNS = ("mondo", "hpo", "doid", "ncit", "snomed", "icd10", "umls", "chebi", "loinc", "uberon", "orphanet")
@@ -183,7 +183,8 @@ def test_subtypes_and_patterns_map_only_to_calcinosis_cutis(graphs):
     for term in SUBTYPES_AND_PATTERNS:
         found = {(prop, o) for prop in MAPPING_PROPERTIES for o in merged.objects(URIRef(CCKB + term), prop)}
         assert found == {(SKOS.broadMatch, CALCINOSIS_CUTIS_HP)}, \
-            f"cckb:{term}: expected only skos:broadMatch HP:0025520, found {sorted((short(p), str(o)) for p, o in found)}"
+            f"cckb:{term}: expected only skos:broadMatch HP:0025520, " \
+            f"found {sorted((short(p), str(o)) for p, o in found)}"
 
 
 def test_weaker_evidence_is_noted(graphs):

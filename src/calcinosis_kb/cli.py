@@ -63,7 +63,9 @@ def main(
 
 @app.command()
 def validate(
-    files: Annotated[list[Path] | None, typer.Argument(help="Case files to check; none: the whole knowledge base.")] = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Case files to check; none: the whole knowledge base.")
+    ] = None,
     kb: KbOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
 ) -> None:
@@ -97,7 +99,9 @@ def validate(
 
 @app.command()
 def infer(
-    files: Annotated[list[Path] | None, typer.Argument(help="Case files or folders; none: the knowledge base's cases.")] = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Case files or folders; none: the knowledge base's cases.")
+    ] = None,
     kb: KbOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text, json or ttl.")] = Format.text,
 ) -> None:
@@ -143,6 +147,50 @@ def audit(
             typer.echo(f"kb: {error.message}", err=True)
         if inference.errors:
             raise typer.Exit(int(ExitCode.PROBLEMS_FOUND))
+
+    run(action)
+
+
+@app.command()
+def cases(
+    kb: KbOption = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or tsv.")] = Format.table,
+) -> None:
+    """List the cases of the knowledge base: id, source, age, sex, authors' diagnosis."""
+
+    def action() -> None:
+        from .evidence import list_cases
+        from .kbdir import KnowledgeBase
+        from .render import emit_rows
+
+        chosen = _choose(fmt, (Format.table, Format.json, Format.csv, Format.tsv))
+        rows = list_cases(KnowledgeBase.locate(kb))
+        columns = ["case", "source", "age", "sex", "authors_subtypes", "authors_diagnosis"]
+        if chosen is not Format.table:
+            columns = [*columns, "authors_patterns", "label", "citation", "file"]
+        emit_rows(rows, columns, chosen)
+
+    run(action)
+
+
+@app.command()
+def evidence(
+    case: Annotated[str, typer.Argument(help="Case id, e.g. carrascosa2011 or case:carrascosa2011.")],
+    kb: KbOption = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or tsv.")] = Format.table,
+) -> None:
+    """Every fact of a case with the verbatim quote it rests on and its source."""
+
+    def action() -> None:
+        from .evidence import evidence as case_evidence
+        from .kbdir import KnowledgeBase
+        from .render import emit_rows
+
+        chosen = _choose(fmt, (Format.table, Format.json, Format.csv, Format.tsv))
+        rows = case_evidence(KnowledgeBase.locate(kb), case)
+        columns = ["property", "statement", "quote"] if chosen is Format.table else \
+            ["case", "property", "fact", "statement", "quote", "source"]
+        emit_rows(rows, columns, chosen, title=f"{rows[0]['case']}: {rows[0]['source']}" if rows else None)
 
     run(action)
 

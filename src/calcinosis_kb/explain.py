@@ -152,10 +152,10 @@ class Explainer:
                 continue
             requirement = describe(self.ontology, part)
             for node in dict.fromkeys(witnesses):
-                if node == case:
-                    value = self.facts.value(case, part.prop) if isinstance(part, Some) else None
-                    evidence.append(Evidence(requirement, curie(str(case)), f"{label(self.ontology, part.prop)} = {value}"
-                                             if isinstance(part, Some) else requirement, self._derived_quotes(case)))
+                if node == case and isinstance(part, Some):  # a data value of the case itself, e.g. Ca x P
+                    value = self.facts.value(case, part.prop)
+                    shown = f"{label(self.ontology, part.prop)} = {value}"
+                    evidence.append(Evidence(requirement, curie(str(case)), shown, self._derived_quotes(case)))
                 else:
                     evidence.append(Evidence(requirement, curie(str(node)), self.fact_label(node), self.quotes(node)))
         return evidence
@@ -240,8 +240,9 @@ class Explainer:
     def _detail(self, case: URIRef, part: Expression, status: str) -> str:
         if status == "ruled out":
             denials = self._denials(case, part)
-            quoted = "; ".join(f"{self.fact_label(n)} (\"{q[0]}\")" if (q := self.quotes(n)) else self.fact_label(n)
-                               for n in denials)
+            quoted = "; ".join(
+                f"{self.fact_label(n)} (\"{q[0]}\")" if (q := self.quotes(n)) else self.fact_label(n) for n in denials
+            )
             return f"the recorded facts deny it: {quoted}" if quoted else "the reasoner proves it false for this case"
         somes = self._somes(part)
         recorded: list[str] = []

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.namespace import OWL, RDFS, XSD
 from rdflib.term import Node
 
 from .namespaces import curie
@@ -62,28 +62,35 @@ class Unsupported:
 Expression = Named | And | Or | Not | Some | HasValue | DataRange | Unsupported
 
 
+def _value(graph: Graph, node: Node, prop: URIRef) -> Node:
+    value = graph.value(node, prop)
+    if value is None:
+        raise ValueError(f"malformed class expression: {node} has no {prop}")
+    return value
+
+
 def read_expression(graph: Graph, node: Node) -> Expression:
     if isinstance(node, URIRef):
         return Named(node)
     if (node, OWL.intersectionOf, None) in graph:
-        return And(tuple(read_expression(graph, n) for n in Collection(graph, graph.value(node, OWL.intersectionOf))))
+        return And(tuple(read_expression(graph, n) for n in Collection(graph, _value(graph, node, OWL.intersectionOf))))
     if (node, OWL.unionOf, None) in graph:
-        return Or(tuple(read_expression(graph, n) for n in Collection(graph, graph.value(node, OWL.unionOf))))
+        return Or(tuple(read_expression(graph, n) for n in Collection(graph, _value(graph, node, OWL.unionOf))))
     if (node, OWL.complementOf, None) in graph:
-        return Not(read_expression(graph, graph.value(node, OWL.complementOf)))
+        return Not(read_expression(graph, _value(graph, node, OWL.complementOf)))
     prop = graph.value(node, OWL.onProperty)
     if isinstance(prop, URIRef):
         if (node, OWL.someValuesFrom, None) in graph:
-            return Some(prop, read_expression(graph, graph.value(node, OWL.someValuesFrom)))
+            return Some(prop, read_expression(graph, _value(graph, node, OWL.someValuesFrom)))
         if (node, OWL.hasValue, None) in graph:
-            return HasValue(prop, graph.value(node, OWL.hasValue))
+            return HasValue(prop, _value(graph, node, OWL.hasValue))
     if (node, OWL.onDatatype, None) in graph:
         facets: list[tuple[URIRef, Literal]] = []
-        for restriction in Collection(graph, graph.value(node, OWL.withRestrictions)):
+        for restriction in Collection(graph, _value(graph, node, OWL.withRestrictions)):
             for facet, value in graph.predicate_objects(restriction):
                 if isinstance(facet, URIRef) and isinstance(value, Literal):
                     facets.append((facet, value))
-        return DataRange(graph.value(node, OWL.onDatatype), tuple(facets))
+        return DataRange(URIRef(str(_value(graph, node, OWL.onDatatype))), tuple(facets))
     return Unsupported(node)
 
 
@@ -152,6 +159,3 @@ def in_range(value: Node, data_range: DataRange) -> bool:
         return False
     return True
 
-
-def is_rdf_type(prop: URIRef) -> bool:
-    return prop == RDF.type

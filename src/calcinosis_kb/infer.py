@@ -95,7 +95,8 @@ class Definitions:
             for node in ontology.objects(defined, OWL.equivalentClass):
                 if not isinstance(node, BNode) or (node, OWL.intersectionOf, None) not in ontology:
                     continue
-                for member in Collection(ontology, ontology.value(node, OWL.intersectionOf)):
+                members = ontology.value(node, OWL.intersectionOf)
+                for member in Collection(ontology, members) if members is not None else []:
                     if (isinstance(member, URIRef) or not _mentions(ontology, member, deniable)
                             or _mentions(ontology, member, set(), datatype_restriction=True)):
                         # the complement of a datatype facet made HermiT ~3x slower (reasoners.md)
@@ -265,7 +266,8 @@ def clashing_facts(ontology: Graph, case_file: CaseFile, facts: Graph) -> str:
         except InconsistentError:
             continue
         quotes = [str(q) for q in facts.objects(node, CCKB.quote)]
-        culprits.append(f"{curie(str(node))} ({label(ontology, facts.value(node, RDF.type))}"
+        kind = facts.value(node, RDF.type)
+        culprits.append(f"{curie(str(node))} ({label(ontology, kind) if kind is not None else 'fact'}"
                         + (f", \"{quotes[0]}\")" if quotes else ")"))
     where = ", ".join(curie(str(c)) for c in case_file.cases)
     if culprits:

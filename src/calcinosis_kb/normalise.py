@@ -55,6 +55,8 @@ def normalise(ontology: Graph, cases: Graph) -> Graph:
     derived = Graph()
     canonical_by_analyte: dict[tuple[URIRef, str], Decimal] = {}
     for case, result in cases.subject_objects(CCKB.hasLabResult):
+        if not isinstance(case, URIRef):
+            continue
         value = cases.value(result, CCKB.numericValue)
         if value is None:
             continue

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph
-from rdflib.query import Result
+from rdflib.query import Result, ResultRow
 
 from .errors import UsageError
 
@@ -94,5 +94,6 @@ def run_checks(graph: Graph, queries: dict[str, NamedQuery]) -> list[tuple[Named
             continue
         result: Result = graph.query(query.text)
         for row in result:
-            problems.append((query, {str(k): str(v) for k, v in row.asdict().items()}))
+            if isinstance(row, ResultRow):
+                problems.append((query, {str(k): str(v) for k, v in row.asdict().items()}))
     return problems

@@ -96,18 +96,18 @@ def _collect(world: object, owlready2: object, individual_iris: set[str]) -> Rea
         if Nothing in cls.equivalent_to:
             unsatisfiable.add(cls.iri)
     types: dict[str, frozenset[str]] = {}
-    for iri in individual_iris:
-        individual = world[iri]  # type: ignore[index]
+    for individual_iri in individual_iris:
+        individual = world[individual_iri]  # type: ignore[index]
         if individual is None or not hasattr(individual, "is_a"):
             continue
         named: set[str] = set()
         for cls in individual.is_a:
-            iri = getattr(cls, "iri", None)
-            if iri is not None:
-                named |= superclasses.get(iri, frozenset({iri}))
+            class_iri: str | None = getattr(cls, "iri", None)
+            if class_iri is not None:
+                named |= superclasses.get(class_iri, frozenset({class_iri}))
         for cls in getattr(individual, "INDIRECT_is_a", ()):
-            iri = getattr(cls, "iri", None)
-            if iri is not None:
-                named.add(iri)
-        types[individual.iri] = frozenset(named)
+            ancestor_iri: str | None = getattr(cls, "iri", None)
+            if ancestor_iri is not None:
+                named.add(ancestor_iri)
+        types[individual_iri] = frozenset(named)
     return Reasoned(types=types, superclasses=superclasses, unsatisfiable=frozenset(unsatisfiable))

@@ -38,12 +38,14 @@ def _case_text(console: Console, result: CaseResult) -> None:
     for name, evidence in result.why.items():
         console.print(f"[bold]why {name}[/bold]:")
         for item in evidence:
-            quotes = "; ".join(f"\"{q}\"" for q in item["quotes"]) if item["quotes"] else "(no quote)"
+            quote_list = [str(q) for q in item["quotes"]] if isinstance(item["quotes"], list) else []
+            quotes = "; ".join(f"\"{q}\"" for q in quote_list) if quote_list else "(no quote)"
             console.print(f"  - {escape(str(item['requirement']))}: {escape(str(item['label']))} — {escape(quotes)}")
     for name, shortfalls in result.why_not.items():
         console.print(f"[bold]why not {name}[/bold]:")
-        for item in shortfalls:
-            console.print(f"  - {item['status']}: {escape(item['requirement'])} ({escape(item['detail'])})")
+        for shortfall in shortfalls:
+            requirement, detail = escape(shortfall["requirement"]), escape(shortfall["detail"])
+            console.print(f"  - {shortfall['status']}: {requirement} ({detail})")
     if result.missing:
         console.print("[bold]missing[/bold]:")
         for item in result.missing:

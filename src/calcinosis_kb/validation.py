@@ -192,12 +192,16 @@ def _quotes(path: Path, graph: Graph, ontology: Graph, sources: Path) -> list[Pr
     """Every quote of every fact occurs in its case's source text, ignoring whitespace."""
     problems: list[Problem] = []
     for case in graph.subjects(RDF.type, CCKB.CalcinosisCutis):
-        text, trouble = _source_text(graph.value(case, CCKB.hasSource), ontology, sources)
+        source = graph.value(case, CCKB.hasSource)
+        text, trouble = _source_text(source if isinstance(source, URIRef) else None, ontology, sources)
         if trouble:
             problems.append(Problem(str(path), None, "quote", curie(str(case)), trouble))
         if text is None:
             continue
-        for fact in {case} | {o for _, o in graph.predicate_objects(case) if isinstance(o, URIRef)}:
+        facts = {o for _, o in graph.predicate_objects(case) if isinstance(o, URIRef)}
+        if isinstance(case, URIRef):
+            facts.add(case)
+        for fact in facts:
             for quote in graph.objects(fact, CCKB.quote):
                 if _collapse(str(quote)) not in text:
                     problems.append(Problem(str(path), line_of(path, fact), "quote", curie(str(fact)),
