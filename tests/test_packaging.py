@@ -48,6 +48,7 @@ def test_installed_kb_works_from_any_folder(wheel: Path, tmp_path: Path) -> None
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "case:carrascosa2011" in result.stdout
-    located = subprocess.run([str(python), "-c", "from calcinosis_kb.kbdir import embedded_root; print(embedded_root())"],
-                             cwd=elsewhere, capture_output=True, text=True, check=True).stdout
+    where = "from calcinosis_kb.kbdir import embedded_root; print(embedded_root())"
+    located = subprocess.run([str(python), "-c", where], cwd=elsewhere, capture_output=True, text=True,
+                             check=True).stdout
     assert "site-packages/calcinosis_kb/kb" in located
