@@ -160,7 +160,7 @@ class Explainer:
                     evidence.append(Evidence(requirement, curie(str(node)), self.fact_label(node), self.quotes(node)))
         return evidence
 
-    def why_not(self, case: URIRef, cls: URIRef, ruled_out: set[Expression]) -> list[Shortfall]:
+    def why_not(self, case: URIRef, cls: URIRef) -> list[Shortfall]:
         expression = definition(self.ontology, cls)
         if expression is None:
             return []
@@ -171,7 +171,7 @@ class Explainer:
             ok, _ = self.satisfied(part, case)
             if ok:
                 continue
-            status = "ruled out" if part in ruled_out else "unmet"
+            status = "ruled out" if self._denials(case, part) else "unmet"
             shortfalls.append(Shortfall(describe(self.ontology, part), status, self._detail(case, part, status)))
         return shortfalls
 
@@ -192,6 +192,13 @@ class Explainer:
                 if not any(str(kind) in self.types(v) for v in self.facts.objects(case, some.prop)):
                     found.append(kind)
         return found
+
+    def ruled_out(self, case: URIRef, cls: URIRef) -> bool:
+        """Whether an explicit absence the case records denies a required part of the definition."""
+        expression = definition(self.ontology, cls)
+        return expression is not None and any(
+            self._denials(case, part) for part in conjuncts(expression) if not self.satisfied(part, case)[0]
+        )
 
     def requirements_unmet(self, case: URIRef, cls: URIRef) -> list[str]:
         """Each top-level alternative of a definition the case does not meet, in words."""
@@ -243,7 +250,7 @@ class Explainer:
             quoted = "; ".join(
                 f"{self.fact_label(n)} (\"{q[0]}\")" if (q := self.quotes(n)) else self.fact_label(n) for n in denials
             )
-            return f"the recorded facts deny it: {quoted}" if quoted else "the reasoner proves it false for this case"
+            return f"the recorded facts deny it: {quoted}"
         somes = self._somes(part)
         recorded: list[str] = []
         for some in somes:

@@ -6,22 +6,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
-from rdflib.term import Node
 
 from .cases import CaseFile, case_info, check_terms, find_cases, subclasses_of, word
 from .errors import InconsistentError, KBError
 from .explain import Explainer
-from .expressions import Expression, label, read_expression
+from .expressions import label
 from .kbdir import KnowledgeBase
 from .loading import load_ontology, merge, parse_turtle
 from .namespaces import CCKB, curie
 from .normalise import normalise
 from .reasoning import Reasoned, reason
-
-PROBE = "urn:calcinosis-kb:probe:"
 
 
 @dataclass
@@ -76,69 +72,41 @@ class Inference:
 
 @dataclass
 class Definitions:
-    """The subtypes and patterns the ontology defines, with probe classes for each part of
-    each definition (probe = the part's complement), so the reasoner says what is ruled out."""
+    """The subtypes and patterns the ontology defines."""
 
     subtypes: list[URIRef]
     patterns: list[URIRef]
-    probes: Graph
-    probe_parts: dict[str, tuple[URIRef, Expression]]
 
     @classmethod
     def from_ontology(cls, ontology: Graph) -> Definitions:
-        subtypes = subclasses_of(ontology, CCKB.EtiologicSubtype)
-        patterns = subclasses_of(ontology, CCKB.MorphologicPattern)
-        probes = Graph()
-        parts: dict[str, tuple[URIRef, Expression]] = {}
-        deniable = _deniable_classes(ontology)
-        for defined in subtypes:
-            for node in ontology.objects(defined, OWL.equivalentClass):
-                if not isinstance(node, BNode) or (node, OWL.intersectionOf, None) not in ontology:
-                    continue
-                members = ontology.value(node, OWL.intersectionOf)
-                for member in Collection(ontology, members) if members is not None else []:
-                    if (isinstance(member, URIRef) or not _mentions(ontology, member, deniable)
-                            or _mentions(ontology, member, set(), datatype_restriction=True)):
-                        # the complement of a datatype facet made HermiT ~3x slower (reasoners.md)
-                        continue
-                    probe = URIRef(f"{PROBE}{len(parts)}")
-                    complement = BNode()
-                    probes.add((probe, RDF.type, OWL.Class))
-                    probes.add((probe, OWL.equivalentClass, complement))
-                    probes.add((complement, RDF.type, OWL.Class))
-                    probes.add((complement, OWL.complementOf, member))
-                    parts[str(probe)] = (defined, read_expression(ontology, member))
-        return cls(subtypes, patterns, probes, parts)
+        return cls(subclasses_of(ontology, CCKB.EtiologicSubtype), subclasses_of(ontology, CCKB.MorphologicPattern))
 
 
-def _deniable_classes(ontology: Graph) -> set[URIRef]:
-    """Classes an explicit absence can deny, and their subclasses: only definition parts that
-    mention one can be ruled out, so only those get a probe (probes cost reasoning time)."""
-    denied = {o for o in ontology.objects(None, CCKB.negates) if isinstance(o, URIRef)}
-    closed: set[URIRef] = set()
-    for cls in denied:
-        closed |= {c for c in ontology.transitive_subjects(RDFS.subClassOf, cls) if isinstance(c, URIRef)}
-    return closed
-
-
-def _mentions(ontology: Graph, node: Node, classes: set[URIRef], datatype_restriction: bool = False) -> bool:
-    """Whether a class expression mentions one of the classes (or, when asked, a datatype facet)."""
-    if isinstance(node, URIRef):
-        return node in classes
-    if datatype_restriction and (node, OWL.onDatatype, None) in ontology:
-        return True
-    return any(_mentions(ontology, o, classes, datatype_restriction) for _, o in ontology.predicate_objects(node)
-               if not isinstance(o, Literal)) or any(
-        _mentions(ontology, item, classes, datatype_restriction)
-        for p in (OWL.intersectionOf, OWL.unionOf)
-        for head in ontology.objects(node, p)
-        for item in Collection(ontology, head))
+def logical_core(ontology: Graph) -> Graph:
+    """What the reasoner needs of the ontology: its axioms without annotations, and without the
+    individuals no axiom mentions (literature claims, sources). Annotations and claims do not
+    change any classification, and leaving them out makes HermiT faster."""
+    annotation_properties = set(ontology.subjects(RDF.type, OWL.AnnotationProperty)) | {RDFS.label, RDFS.comment}
+    mentioned = {o for s, _, o in ontology if isinstance(s, BNode) and isinstance(o, URIRef)}
+    schema = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDFS.Datatype, OWL.Ontology}
+    declared = {s for s, _, t in ontology.triples((None, RDF.type, None)) if t in schema}
+    unmentioned = {
+        s for s, _, t in ontology.triples((None, RDF.type, None))
+        if isinstance(s, URIRef) and s not in declared and s not in mentioned and (t, RDF.type, OWL.Class) in ontology
+    }
+    core = Graph()
+    for triple in ontology:
+        subject, predicate, _ = triple
+        if predicate not in annotation_properties and subject not in unmentioned:
+            core.add(triple)
+    return core
 
 
 def infer(kb: KnowledgeBase, paths: Iterable[Path]) -> Inference:
     """Classify every case in the given files (all of the knowledge base's when none)."""
     ontology = load_ontology(kb)
     definitions = Definitions.from_ontology(ontology)
+    core = logical_core(ontology)
     files: list[CaseFile] = []
     errors: list[FileError] = []
     derived_by_file: dict[Path, Graph] = {}
@@ -152,14 +120,14 @@ def infer(kb: KnowledgeBase, paths: Iterable[Path]) -> Inference:
             errors.append(FileError(str(path), error.message, int(error.exit_code)))
     facts = merge([f.graph for f in files] + list(derived_by_file.values()))
     try:
-        reasoned = reason(merge([ontology, definitions.probes, facts]))
+        reasoned = reason(merge([core, facts]))
         groups = [(files, facts, reasoned)]
     except InconsistentError:
         groups = []
         for case_file in files:  # isolate the contradictory file(s); the others are still classified
             file_facts = merge([case_file.graph, derived_by_file[case_file.path]])
             try:
-                groups.append(([case_file], file_facts, reason(merge([ontology, definitions.probes, file_facts]))))
+                groups.append(([case_file], file_facts, reason(merge([core, file_facts]))))
             except InconsistentError:
                 clash = clashing_facts(ontology, case_file, file_facts)
                 errors.append(FileError(str(case_file.path), clash, int(InconsistentError.exit_code)))
@@ -196,15 +164,10 @@ def _result(case: URIRef, path: Path, explainer: Explainer, definitions: Definit
         result.agrees = set(info.authors_subtypes) <= set(result.inferred_subtypes)
     for cls in subtypes + patterns:
         result.why[word(ontology, cls)] = [e.as_dict() for e in explainer.why(case, cls)]
-    ruled_out_parts = {
-        probe: part for probe, part in definitions.probe_parts.items() if probe in types
-    }
     for cls in definitions.subtypes:
-        if cls in subtypes:
-            continue
-        ruled_out = {expr for defined, expr in ruled_out_parts.values() if defined == cls}
-        result.why_not[word(ontology, cls)] = [s.as_dict() for s in explainer.why_not(case, cls, ruled_out)]
-    result.missing = _missing(case, explainer, definitions, subtypes, ruled_out_parts)
+        if cls not in subtypes:
+            result.why_not[word(ontology, cls)] = [s.as_dict() for s in explainer.why_not(case, cls)]
+    result.missing = _missing(case, explainer, definitions, subtypes)
     return result
 
 
@@ -217,12 +180,10 @@ def _missing(
     explainer: Explainer,
     definitions: Definitions,
     inferred: list[URIRef],
-    ruled_out_parts: dict[str, tuple[URIRef, Expression]],
 ) -> list[dict[str, object]]:
     """Unreported measurements that a not-yet-inferred subtype needs; and, when no subtype is
     inferred at all, every requirement that would decide one."""
     ontology = explainer.ontology
-    ruled_out_subtypes = {defined for defined, _ in ruled_out_parts.values()}
     needs: dict[URIRef, list[str]] = {}
     for cls in definitions.subtypes:
         if cls in inferred:
@@ -239,7 +200,7 @@ def _missing(
         })
     if not inferred:
         for cls in definitions.subtypes:
-            if cls in ruled_out_subtypes and not explainer.requirements_unmet(case, cls):
+            if explainer.ruled_out(case, cls):
                 continue
             for requirement in explainer.requirements_unmet(case, cls):
                 missing.append({
@@ -262,7 +223,7 @@ def clashing_facts(ontology: Graph, case_file: CaseFile, facts: Graph) -> str:
             if triple != (case, prop, node) and triple[0] != node:
                 trimmed.add(triple)
         try:
-            reason(merge([ontology, trimmed]))
+            reason(merge([logical_core(ontology), trimmed]))
         except InconsistentError:
             continue
         quotes = [str(q) for q in facts.objects(node, CCKB.quote)]
