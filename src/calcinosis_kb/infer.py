@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from .cases import CaseFile, case_info, check_terms, find_cases, subclasses_of, word
+from .cases import case_info, check_terms, find_cases, subclasses_of, word
 from .errors import InconsistentError, KBError
 from .explain import Explainer
 from .expressions import label
+from .jvm import WarmHermit
 from .kbdir import KnowledgeBase
-from .loading import load_ontology, merge, parse_turtle
+from .loading import load_ontology, parse_turtle
 from .namespaces import CCKB, curie
 from .normalise import normalise
-from .reasoning import Reasoned, reason
+from .reasoning import Reasoned
+
+SMALL_JOB_BYTES = 512_000
+"""Case files smaller than this in all start the JVM for a quick start rather than throughput."""
 
 
 @dataclass
@@ -102,49 +106,75 @@ def logical_core(ontology: Graph) -> Graph:
     return core
 
 
-def infer(kb: KnowledgeBase, paths: Iterable[Path]) -> Inference:
-    """Classify every case in the given files (all of the knowledge base's when none)."""
+def case_facts(graph: Graph, case: URIRef) -> Graph:
+    """The triples of one case: its own and those of the fact nodes it reaches in its file."""
+    facts = Graph()
+    frontier: list[URIRef | BNode] = [case]
+    seen: set[URIRef | BNode] = {case}
+    while frontier:
+        node = frontier.pop()
+        for triple in graph.triples((node, None, None)):
+            facts.add(triple)
+            value = triple[2]
+            if isinstance(value, URIRef | BNode) and value not in seen and (value, None, None) in graph \
+                    and (value, RDF.type, CCKB.CalcinosisCutis) not in graph:
+                seen.add(value)
+                frontier.append(value)
+    return facts
+
+
+def infer(
+    kb: KnowledgeBase,
+    paths: Iterable[Path],
+    *,
+    explain: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> Inference:
+    """Classify every case in the given files, one case at a time against the ontology in a
+    warm JVM. A file that cannot be read, or a case that contradicts the ontology, is reported
+    and the others are still classified. `progress` is called with the number of cases done
+    after each file."""
+    paths = list(paths)
+    small_job = sum(p.stat().st_size for p in paths if p.is_file()) < SMALL_JOB_BYTES
     ontology = load_ontology(kb)
     definitions = Definitions.from_ontology(ontology)
-    core = logical_core(ontology)
-    files: list[CaseFile] = []
+    engine: WarmHermit | None = None
+    results: list[CaseResult] = []
     errors: list[FileError] = []
-    derived_by_file: dict[Path, Graph] = {}
+    inferred = Graph()
     for path in paths:
         try:
             case_file = find_cases(path, parse_turtle(path))
             check_terms(case_file, ontology)
-            derived_by_file[path] = normalise(ontology, case_file.graph)
-            files.append(case_file)
+            case_file.graph += normalise(ontology, case_file.graph)
         except KBError as error:
             errors.append(FileError(str(path), error.message, int(error.exit_code)))
-    facts = merge([f.graph for f in files] + list(derived_by_file.values()))
-    try:
-        reasoned = reason(merge([core, facts]))
-        groups = [(files, facts, reasoned)]
-    except InconsistentError:
-        groups = []
-        for case_file in files:  # isolate the contradictory file(s); the others are still classified
-            file_facts = merge([case_file.graph, derived_by_file[case_file.path]])
+            continue
+        if engine is None:
+            engine = WarmHermit(logical_core(ontology), quick_start=small_job)
+        for case in case_file.cases:
+            facts = case_facts(case_file.graph, case)
+            individuals = sorted({s for s in facts.subjects() if isinstance(s, URIRef)})
             try:
-                groups.append(([case_file], file_facts, reason(merge([core, file_facts]))))
+                reasoned = engine.classify(facts, individuals)
             except InconsistentError:
-                clash = clashing_facts(ontology, case_file, file_facts)
-                errors.append(FileError(str(case_file.path), clash, int(InconsistentError.exit_code)))
-    results: list[CaseResult] = []
-    inferred = Graph()
-    for group_files, group_facts, group_reasoned in groups:
-        explainer = Explainer(ontology, group_facts, group_reasoned)
-        for case_file in group_files:
-            for case in case_file.cases:
-                results.append(_result(case, case_file.path, explainer, definitions, inferred))
-        for derived in (derived_by_file[f.path] for f in group_files):
-            for triple in derived:
+                errors.append(FileError(str(path), clashing_facts(engine, ontology, path, case, facts),
+                                        int(InconsistentError.exit_code)))
+                continue
+            explainer = Explainer(ontology, facts, reasoned)
+            results.append(_result(case, path, explainer, definitions, inferred, explain))
+            for triple in facts.triples((None, CCKB.canonicalValue, None)):
                 inferred.add(triple)
+            for triple in facts.triples((None, CCKB.calciumPhosphateProduct, None)):
+                inferred.add(triple)
+        if progress is not None:
+            progress(len(results))
     return Inference(results, errors, inferred)
 
 
-def _result(case: URIRef, path: Path, explainer: Explainer, definitions: Definitions, inferred: Graph) -> CaseResult:
+def _result(
+    case: URIRef, path: Path, explainer: Explainer, definitions: Definitions, inferred: Graph, explain: bool = True
+) -> CaseResult:
     ontology, reasoned = explainer.ontology, explainer.reasoned
     info = case_info(case, explainer.facts, ontology)
     types = reasoned.types_of(str(case))
@@ -162,6 +192,8 @@ def _result(case: URIRef, path: Path, explainer: Explainer, definitions: Definit
     )
     if info.authors_subtypes:
         result.agrees = set(info.authors_subtypes) <= set(result.inferred_subtypes)
+    if not explain:
+        return result
     for cls in subtypes + patterns:
         result.why[word(ontology, cls)] = [e.as_dict() for e in explainer.why(case, cls)]
     for cls in definitions.subtypes:
@@ -211,26 +243,25 @@ def _missing(
     return missing
 
 
-def clashing_facts(ontology: Graph, case_file: CaseFile, facts: Graph) -> str:
-    """Name the facts of an inconsistent case file that clash: each fact whose removal makes
-    the file consistent, with its quote."""
-    links = [(case, p, node) for case in case_file.cases for p, node in facts.predicate_objects(case)
-             if isinstance(node, URIRef) and (node, None, None) in facts]
+def clashing_facts(engine: WarmHermit, ontology: Graph, path: Path, case: URIRef, facts: Graph) -> str:
+    """Name the facts of an inconsistent case that clash: each fact whose removal makes the
+    case consistent, with its quote."""
+    links = [(p, node) for p, node in facts.predicate_objects(case) if isinstance(node, URIRef)
+             and (node, None, None) in facts]
     culprits: list[str] = []
-    for case, prop, node in links:
+    for prop, node in links:
         trimmed = Graph()
         for triple in facts:
             if triple != (case, prop, node) and triple[0] != node:
                 trimmed.add(triple)
         try:
-            reason(merge([logical_core(ontology), trimmed]))
+            engine.classify(trimmed, [case])
         except InconsistentError:
             continue
-        quotes = [str(q) for q in facts.objects(node, CCKB.quote)]
         kind = facts.value(node, RDF.type)
+        quotes = [str(q) for q in facts.objects(node, CCKB.quote)]
         culprits.append(f"{curie(str(node))} ({label(ontology, kind) if kind is not None else 'fact'}"
                         + (f", \"{quotes[0]}\")" if quotes else ")"))
-    where = ", ".join(curie(str(c)) for c in case_file.cases)
     if culprits:
-        return f"{case_file.path}: {where} contradicts the ontology; these facts clash: {'; '.join(culprits)}"
-    return f"{case_file.path}: {where} contradicts the ontology (HermiT); no single fact could be named"
+        return f"{path}: {curie(str(case))} contradicts the ontology; these facts clash: {'; '.join(culprits)}"
+    return f"{path}: {curie(str(case))} contradicts the ontology (HermiT); no single fact could be named"

@@ -12,7 +12,8 @@ from rdflib.namespace import RDF
 
 from .cases import find_cases, line_of, subclasses_of, undefined_terms
 from .errors import InconsistentError, KBError
-from .infer import clashing_facts
+from .infer import case_facts, clashing_facts, logical_core
+from .jvm import WarmHermit
 from .kbdir import KnowledgeBase
 from .loading import merge, parse_turtle
 from .namespaces import CCKB, SRC, curie
@@ -134,14 +135,16 @@ def _consistency(ontology: Graph, case_graphs: list[tuple[Path, Graph, list[URIR
             reasoned = reason(ontology)
         except InconsistentError:
             return [Problem("ontology/", None, "consistency", "", "the ontology alone is inconsistent under HermiT")]
+        engine = WarmHermit(logical_core(ontology))
         for path, graph, cases in case_graphs:
-            try:
-                reason(merge([ontology, graph]))
-            except InconsistentError:
-                from .cases import CaseFile
-
-                message = clashing_facts(ontology, CaseFile(path, graph, cases), graph)
-                problems.append(Problem(str(path), None, "consistency", "", _tail(message, path)))
+            for case in cases:
+                facts = case_facts(graph, case)
+                try:
+                    engine.classify(facts, [case])
+                except InconsistentError:
+                    message = clashing_facts(engine, ontology, path, case, facts)
+                    problems.append(Problem(str(path), None, "consistency", curie(str(case)),
+                                            _tail(message, path).removeprefix(f"{curie(str(case))} ")))
     if check_ontology:
         defined = subclasses_of(ontology, CCKB.EtiologicSubtype) + subclasses_of(ontology, CCKB.MorphologicPattern)
         for cls in sorted(reasoned.unsatisfiable):
