@@ -70,6 +70,7 @@ class Explainer:
     ontology: Graph
     facts: Graph  # the case files plus the normalised values
     reasoned: Reasoned
+    _evaluating: set[Node] = field(default_factory=set)
 
     def types(self, node: Node) -> frozenset[str]:
         asserted = {str(t) for t in self.facts.objects(node, RDF.type)}
@@ -104,7 +105,19 @@ class Explainer:
         """Whether the node meets the expression by its recorded and inferred facts, and the
         fact nodes (values) that show it."""
         if isinstance(expression, Named):
-            return str(expression.iri) in self.types(node), []
+            if str(expression.iri) in self.types(node):
+                return True, []
+            # A fact node's membership in a defined class (NormalSerumCalcium: a calcium result
+            # interpreted normal) is read from its definition; the case itself was classified
+            # by the reasoner, and this only finds the facts that show it.
+            inner = definition(self.ontology, expression.iri)
+            if inner is not None and node not in self._evaluating:
+                self._evaluating.add(node)
+                try:
+                    return self.satisfied(inner, node)[0], []
+                finally:
+                    self._evaluating.discard(node)
+            return False, []
         if isinstance(expression, And):
             witnesses: list[Node] = []
             for part in expression.parts:

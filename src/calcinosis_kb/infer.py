@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.term import Node
 
 from .cases import case_info, check_terms, find_cases, subclasses_of, word
 from .errors import InconsistentError, KBError
@@ -87,23 +89,41 @@ class Definitions:
 
 
 def logical_core(ontology: Graph) -> Graph:
-    """What the reasoner needs of the ontology: its axioms without annotations, and without the
-    individuals no axiom mentions (literature claims, sources). Annotations and claims do not
-    change any classification, and leaving them out makes HermiT faster."""
+    """What the reasoner needs of the ontology to classify cases: its axioms without
+    annotations, and without the individuals no class expression names (sites, outcomes,
+    sources, literature claims) or the inequalities between them. None of these can change a
+    classification, and every individual kept is carried into every tableau HermiT builds."""
     annotation_properties = set(ontology.subjects(RDF.type, OWL.AnnotationProperty)) | {RDFS.label, RDFS.comment}
-    mentioned = {o for s, _, o in ontology if isinstance(s, BNode) and isinstance(o, URIRef)}
+    named = {o for o in ontology.objects(None, OWL.hasValue) if isinstance(o, URIRef)}
+    for head in ontology.objects(None, OWL.oneOf):
+        named |= {i for i in Collection(ontology, head) if isinstance(i, URIRef)}
     schema = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDFS.Datatype, OWL.Ontology}
     declared = {s for s, _, t in ontology.triples((None, RDF.type, None)) if t in schema}
-    unmentioned = {
+    dropped: set[Node] = {
         s for s, _, t in ontology.triples((None, RDF.type, None))
-        if isinstance(s, URIRef) and s not in declared and s not in mentioned and (t, RDF.type, OWL.Class) in ontology
+        if isinstance(s, URIRef) and s not in declared and s not in named and (t, RDF.type, OWL.Class) in ontology
     }
+    for group in ontology.subjects(RDF.type, OWL.AllDifferent):
+        head: Node | None = ontology.value(group, OWL.distinctMembers) or ontology.value(group, OWL.members)
+        if head is None:
+            continue
+        members = set(Collection(ontology, head))
+        if not members <= named:
+            dropped |= {group, *_list_cells(ontology, head)}
     core = Graph()
     for triple in ontology:
         subject, predicate, _ = triple
-        if predicate not in annotation_properties and subject not in unmentioned:
+        if predicate not in annotation_properties and subject not in dropped:
             core.add(triple)
     return core
+
+
+def _list_cells(graph: Graph, head: Node | None) -> list[Node]:
+    cells: list[Node] = []
+    while head is not None and head != RDF.nil:
+        cells.append(head)
+        head = graph.value(head, RDF.rest)
+    return cells
 
 
 def case_facts(graph: Graph, case: URIRef) -> Graph:
@@ -138,6 +158,7 @@ def infer(
     small_job = sum(p.stat().st_size for p in paths if p.is_file()) < SMALL_JOB_BYTES
     ontology = load_ontology(kb)
     definitions = Definitions.from_ontology(ontology)
+    candidates = definitions.subtypes + definitions.patterns
     engine: WarmHermit | None = None
     results: list[CaseResult] = []
     errors: list[FileError] = []
@@ -154,9 +175,8 @@ def infer(
             engine = WarmHermit(logical_core(ontology), quick_start=small_job)
         for case in case_file.cases:
             facts = case_facts(case_file.graph, case)
-            individuals = sorted({s for s in facts.subjects() if isinstance(s, URIRef)})
             try:
-                reasoned = engine.classify(facts, individuals)
+                reasoned = engine.classify(facts, case, candidates)
             except InconsistentError:
                 errors.append(FileError(str(path), clashing_facts(engine, ontology, path, case, facts),
                                         int(InconsistentError.exit_code)))
@@ -255,7 +275,7 @@ def clashing_facts(engine: WarmHermit, ontology: Graph, path: Path, case: URIRef
             if triple != (case, prop, node) and triple[0] != node:
                 trimmed.add(triple)
         try:
-            engine.classify(trimmed, [case])
+            engine.classify(trimmed, case, [])
         except InconsistentError:
             continue
         kind = facts.value(node, RDF.type)

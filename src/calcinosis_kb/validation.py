@@ -140,7 +140,7 @@ def _consistency(ontology: Graph, case_graphs: list[tuple[Path, Graph, list[URIR
             for case in cases:
                 facts = case_facts(graph, case)
                 try:
-                    engine.classify(facts, [case])
+                    engine.classify(facts, case, [])
                 except InconsistentError:
                     message = clashing_facts(engine, ontology, path, case, facts)
                     problems.append(Problem(str(path), None, "consistency", curie(str(case)),
