@@ -104,12 +104,11 @@ def logical_core(ontology: Graph) -> Graph:
         if isinstance(s, URIRef) and s not in declared and s not in named and (t, RDF.type, OWL.Class) in ontology
     }
     for group in ontology.subjects(RDF.type, OWL.AllDifferent):
-        head: Node | None = ontology.value(group, OWL.distinctMembers) or ontology.value(group, OWL.members)
-        if head is None:
+        first = ontology.value(group, OWL.distinctMembers) or ontology.value(group, OWL.members)
+        if first is None:
             continue
-        members = set(Collection(ontology, head))
-        if not members <= named:
-            dropped |= {group, *_list_cells(ontology, head)}
+        if not set(Collection(ontology, first)) <= named:
+            dropped |= {group, *_list_cells(ontology, first)}
     core = Graph()
     for triple in ontology:
         subject, predicate, _ = triple
