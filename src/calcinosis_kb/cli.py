@@ -4,7 +4,8 @@ the result; errors become one line on stderr and a documented exit code (see err
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -104,6 +105,8 @@ def infer(
     ] = None,
     kb: KbOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text, json or ttl.")] = Format.text,
+    explain: Annotated[bool, typer.Option(
+        "--explain/--no-explain", help="Say why, why not and what is missing (default), or only classify.")] = True,
 ) -> None:
     """Classify cases into subtypes and patterns with HermiT; explain why, why not, and what is missing."""
 
@@ -115,7 +118,9 @@ def infer(
 
         chosen = _choose(fmt, (Format.text, Format.json, Format.ttl))
         knowledge_base = KnowledgeBase.locate(kb)
-        inference = do_infer(knowledge_base, case_files_from(files or [], knowledge_base))
+        paths = case_files_from(files or [], knowledge_base)
+        with progress_bar(len(paths)) as advance:
+            inference = do_infer(knowledge_base, paths, explain=explain, progress=advance)
         render_inference(inference, chosen)
         for error in inference.errors:
             typer.echo(f"kb: {error.message}", err=True)
@@ -193,6 +198,24 @@ def evidence(
         emit_rows(rows, columns, chosen, title=f"{rows[0]['case']}: {rows[0]['source']}" if rows else None)
 
     run(action)
+
+
+@contextmanager
+def progress_bar(files: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for runs over several files, only when stderr is a terminal."""
+    if files < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("classifying", total=files)
+
+        def advance(cases_done: int) -> None:
+            progress.update(task, advance=1, description=f"classified {cases_done} cases")
+
+        yield advance
 
 
 def entrypoint() -> None:

@@ -9,12 +9,14 @@ OWL API) that owlready2 ships, so both paths run the same reasoner."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.term import Node
 
 from .errors import EnvironmentProblem, InconsistentError
 from .reasoning import INSTALL_JAVA, Reasoned, check_java
@@ -117,9 +119,9 @@ class WarmHermit:
             iri = self._iris[value] = self.java["iri"].create(value)
         return iri
 
-    def _axioms(self, facts: Graph) -> Any:
+    def _axioms(self, triples: Iterable[tuple[Node, Node, Node]]) -> Any:
         f, axioms = self.factory, self.java["hashset"]()
-        for subject, predicate, obj in facts:
+        for subject, predicate, obj in triples:
             if isinstance(subject, BNode):
                 continue
             individual = f.getOWLNamedIndividual(self._iri(str(subject)))
@@ -138,27 +140,35 @@ class WarmHermit:
         return axioms
 
     def classify(self, facts: Graph, case: URIRef, candidates: list[URIRef]) -> Reasoned:
-        """Which candidate classes (the defined subtypes and patterns) HermiT proves the case
-        belongs to, given the ontology plus these facts. Asking only these entailments, rather
-        than realising every individual, is what makes one case take milliseconds. Raises
-        InconsistentError when the facts contradict the ontology."""
-        axioms = self._axioms(facts)
+        """Which candidate classes HermiT proves the case belongs to, given the ontology plus
+        these facts. Raises InconsistentError when the facts contradict the ontology."""
+        return self.classify_many([(case, facts)], candidates)[0]
+
+    def classify_many(self, cases: list[tuple[URIRef, Graph]], candidates: list[URIRef]) -> list[Reasoned]:
+        """Classify several cases with one reasoner: their facts are disjoint parts of one ABox,
+        as in HermiT's whole-ABox classification, while the reasoner's set-up (clausifying the
+        ontology) is paid once per batch. Only the candidate entailments (the defined subtypes
+        and patterns) are asked, rather than realising every individual. Raises
+        InconsistentError when the facts of the batch contradict the ontology."""
+        axioms = self._axioms(triple for _, graph in cases for triple in graph)
         self.manager.addAxioms(self.ontology, axioms)
         reasoner = self._reasoner()
+        f = self.factory
+        targets = [(str(cls), f.getOWLClass(self._iri(str(cls)))) for cls in candidates]
+        results: list[Reasoned] = []
         try:
             if not reasoner.isConsistent():
                 raise InconsistentError("the reasoner (HermiT) found the facts inconsistent with the ontology")
-            f = self.factory
-            individual = f.getOWLNamedIndividual(self._iri(str(case)))
-            entailed = {
-                str(cls) for cls in candidates
-                if reasoner.isEntailed(f.getOWLClassAssertionAxiom(f.getOWLClass(self._iri(str(cls))), individual))
-            }
+            for case, graph in cases:
+                individual = f.getOWLNamedIndividual(self._iri(str(case)))
+                entailed = {iri for iri, cls in targets
+                            if reasoner.isEntailed(f.getOWLClassAssertionAxiom(cls, individual))}
+                closed = set(entailed)
+                for cls in {str(t) for t in graph.objects(case, RDF.type)} | entailed:
+                    closed |= self.superclasses.get(cls, frozenset({cls}))
+                results.append(Reasoned(types={str(case): frozenset(closed)}, superclasses=self.superclasses,
+                                        unsatisfiable=frozenset()))
         finally:
             reasoner.dispose()
             self.manager.removeAxioms(self.ontology, axioms)
-        asserted = {str(t) for t in facts.objects(case, RDF.type)}
-        closed = set(entailed)
-        for cls in asserted | entailed:
-            closed |= self.superclasses.get(cls, frozenset({cls}))
-        return Reasoned(types={str(case): frozenset(closed)}, superclasses=self.superclasses, unsatisfiable=frozenset())
+        return results

@@ -1,0 +1,116 @@
+"""Benchmark `kb infer`: classify N synthetic cases and print the figures.
+
+    python benchmarks/bench_infer.py --cases 100000
+    python benchmarks/bench_infer.py --cases 2000 --explain --reference 300 --cold 5
+
+Prints cases per second, peak memory (of this process, JVM included), agreement with the
+subtype each synthetic case was built to have, identity with HermiT classifying the whole
+ABox at once (the reference, on a sample) and the cold end-to-end time of one case.
+The machines are shared and noisy: compare figures from one run, not across runs."""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rdflib.namespace import RDF
+
+from calcinosis_kb.cases import find_cases
+from calcinosis_kb.infer import Definitions, infer, logical_core
+from calcinosis_kb.kbdir import KnowledgeBase
+from calcinosis_kb.loading import load_ontology, merge, parse_turtle
+from calcinosis_kb.namespaces import CCKB, SUBTYPE_WORDS, curie
+from calcinosis_kb.normalise import normalise
+from calcinosis_kb.reasoning import reason
+from calcinosis_kb.synthetic import write
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def whole_abox_reference(kb: KnowledgeBase, files: list[Path], sample: int) -> dict[str, set[str]]:
+    """Subtypes HermiT infers (through owlready2) for the first `sample` cases, all in one ABox."""
+    ontology = load_ontology(kb)
+    graphs, cases = [], []
+    for path in files:
+        case_file = find_cases(path, parse_turtle(path))
+        case_file.graph += normalise(ontology, case_file.graph)
+        graphs.append(case_file.graph)
+        cases += case_file.cases
+        if len(cases) >= sample:
+            break
+    wanted = set(cases[:sample])
+    facts = merge(graphs)
+    reasoned = reason(merge([logical_core(ontology), facts]))
+    subtypes = Definitions.from_ontology(ontology).subtypes
+    return {
+        curie(str(c)): {SUBTYPE_WORDS[str(s).rsplit("/", 1)[-1]] for s in subtypes if str(s) in reasoned.types_of(str(c))}
+        for c in wanted if (c, RDF.type, CCKB.CalcinosisCutis) in facts
+    }
+
+
+def cold_single_case(runs: int) -> float:
+    kb_command = Path(sys.executable).with_name("kb")
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([str(kb_command), "infer", str(ROOT / "cases" / "carrascosa2011.ttl")], check=True,
+                       capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--explain", action="store_true", help="also compute why / why not / missing")
+    parser.add_argument("--reference", type=int, default=300, help="sample size for the whole-ABox reference (0: skip)")
+    parser.add_argument("--cold", type=int, default=5, help="runs of a cold one-case `kb infer` (0: skip)")
+    args = parser.parse_args()
+
+    kb = KnowledgeBase.locate(ROOT)
+    with tempfile.TemporaryDirectory(prefix="kb-bench-") as folder:
+        start = time.perf_counter()
+        expected = write(Path(folder), args.cases, seed=args.seed)
+        generated = time.perf_counter() - start
+        files = sorted(Path(folder).glob("*.ttl"))
+
+        start = time.perf_counter()
+        inference = infer(kb, files, explain=args.explain)
+        elapsed = time.perf_counter() - start
+        memory = peak_rss_mb()
+        got = {r.case: set(r.inferred_subtypes) for r in inference.results}
+        agree = sum(1 for case, kind in expected.items() if got.get(case) == ({kind} if kind != "none" else set()))
+
+        identical = None
+        if args.reference:
+            start = time.perf_counter()
+            reference = whole_abox_reference(kb, files, args.reference)
+            reference_seconds = time.perf_counter() - start
+            identical = sum(1 for case, subtypes in reference.items() if got.get(case) == subtypes)
+
+    print(f"cases                     {args.cases} (seed {args.seed}, generated in {generated:.1f} s)")
+    print(f"explanations              {'yes' if args.explain else 'no'}")
+    print(f"classified                {len(inference.results)} in {elapsed:.1f} s = {len(inference.results) / elapsed:.0f} "
+          f"cases/s ({elapsed / max(len(inference.results), 1) * 1000:.2f} ms per case)")
+    print(f"errors                    {len(inference.errors)}")
+    print(f"peak memory               {memory:.0f} MB (this process, JVM included)")
+    print(f"agree with generator      {agree}/{len(expected)}")
+    if identical is not None:
+        print(f"identical to whole ABox   {identical}/{len(reference)} (reference took {reference_seconds:.1f} s)")
+    if args.cold:
+        print(f"cold one-case kb infer    {cold_single_case(args.cold):.2f} s (median of {args.cold})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Classifying many cases: one reasoner per batch gives the same answers as HermiT
+classifying the whole ABox at once, and one contradictory case does not sink its batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib.namespace import RDF
+
+from calcinosis_kb.cases import find_cases
+from calcinosis_kb.infer import BATCH, Definitions, infer, logical_core
+from calcinosis_kb.kbdir import KnowledgeBase
+from calcinosis_kb.loading import load_ontology, merge, parse_turtle
+from calcinosis_kb.namespaces import CCKB, curie
+from calcinosis_kb.normalise import normalise
+from calcinosis_kb.reasoning import reason
+from calcinosis_kb.synthetic import KINDS, write
+
+from .conftest import DATA
+
+
+def test_batches_match_whole_abox_reference(kb: KnowledgeBase, tmp_path: Path) -> None:
+    count = BATCH + 2 * len(KINDS)  # more than one batch, every kind several times
+    expected = write(tmp_path, count, seed=11, per_file=count)
+    [path] = sorted(tmp_path.glob("*.ttl"))
+    batched = {r.case: set(r.inferred_subtypes) | set(r.inferred_patterns) for r in infer(kb, [path]).results}
+
+    ontology = load_ontology(kb)
+    case_file = find_cases(path, parse_turtle(path))
+    facts = case_file.graph + normalise(ontology, case_file.graph)
+    reasoned = reason(merge([logical_core(ontology), facts]))
+    definitions = Definitions.from_ontology(ontology)
+    from calcinosis_kb.cases import word
+
+    for case in facts.subjects(RDF.type, CCKB.CalcinosisCutis):
+        whole = {word(ontology, c) for c in definitions.subtypes + definitions.patterns
+                 if str(c) in reasoned.types_of(str(case))}
+        assert batched[curie(str(case))] == whole, case
+    for case, kind in expected.items():
+        subtypes = batched[case] & set(KINDS)
+        assert subtypes == ({kind} if kind != "none" else set()), case
+
+
+def test_contradictory_case_does_not_sink_its_batch(kb: KnowledgeBase) -> None:
+    inference = infer(kb, [DATA / "bad" / "one-bad-among-good.ttl"])
+    assert [r.case for r in inference.results] == ["case:bad-mixed-2"]
+    assert inference.results[0].inferred_subtypes == ["dystrophic"]
+    assert len(inference.errors) == 1
+    assert "case:bad-mixed-1 contradicts the ontology; these facts clash" in inference.errors[0].message
+
+
+def test_progress_reports_cases_done(kb: KnowledgeBase) -> None:
+    seen: list[int] = []
+    infer(kb, sorted((DATA / "cases").glob("*.ttl"))[:3], explain=False, progress=seen.append)
+    assert seen == sorted(seen) and len(seen) == 3 and seen[-1] == 3
