@@ -200,6 +200,88 @@ def evidence(
     run(action)
 
 
+@app.command()
+def query(
+    name: Annotated[str | None, typer.Argument(help="The query's name (a file in queries/ without .rq).")] = None,
+    params: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE, typed as the query's header says.")
+    ] = None,
+    list_queries: Annotated[bool, typer.Option("--list", help="List the named queries.")] = False,
+    kb: KbOption = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or tsv.")] = Format.table,
+) -> None:
+    """Run a named SPARQL query over the asserted and inferred knowledge (or list them)."""
+
+    def action() -> None:
+        from .kbdir import KnowledgeBase
+        from .queries import bind, find_query, load_queries, parse_assignments, run_local
+        from .render import emit_rows
+        from .store import open_store, stderr_notice
+
+        chosen = _choose(fmt, (Format.table, Format.json, Format.csv, Format.tsv))
+        knowledge_base = KnowledgeBase.locate(kb)
+        queries = load_queries(knowledge_base.query_files)
+        if list_queries or name is None:
+            rows = [q.as_dict() for q in queries.values()]
+            if chosen is Format.table:
+                for row, named_query in zip(rows, queries.values(), strict=True):
+                    row["parameters"] = ", ".join(f"{p.name} ({p.type}, default {p.default})"
+                                                  for p in named_query.parameters)
+            emit_rows(rows, ["name", "title", "parameters", "check", "description"], chosen)
+            return
+        named = find_query(queries, name)
+        substitutions = bind(named, parse_assignments(params or []))
+        answer = run_local(open_store(knowledge_base, stderr_notice), named.text, substitutions,
+                           where=str(named.path))
+        _emit_answer(answer, chosen)
+
+    run(action)
+
+
+@app.command()
+def sparql(
+    text: Annotated[str | None, typer.Argument(help="A SELECT, ASK or CONSTRUCT query.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the query from this .rq file.")] = None,
+    kb: KbOption = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or tsv.")] = Format.table,
+) -> None:
+    """Run any SPARQL query over the asserted and inferred knowledge."""
+
+    def action() -> None:
+        from .errors import InputFileError
+        from .kbdir import KnowledgeBase
+        from .queries import run_local
+        from .store import open_store, stderr_notice
+
+        chosen = _choose(fmt, (Format.table, Format.json, Format.csv, Format.tsv))
+        if (text is None) == (file is None):
+            raise UsageError("give a query as an argument or with --file, not both")
+        if file is not None and not file.is_file():
+            raise InputFileError(f"{file}: no such file")
+        body = file.read_text(encoding="utf-8") if file is not None else str(text)
+        knowledge_base = KnowledgeBase.locate(kb)
+        answer = run_local(open_store(knowledge_base, stderr_notice), body, where=str(file or "query"))
+        _emit_answer(answer, chosen)
+
+    run(action)
+
+
+def _emit_answer(answer: object, fmt: Format) -> None:
+    from .queries import Answer
+    from .render import emit_json, emit_rows
+
+    assert isinstance(answer, Answer)
+    if answer.boolean is not None:
+        if fmt is Format.json:
+            emit_json({"boolean": answer.boolean})
+        else:
+            typer.echo("true" if answer.boolean else "false")
+    elif answer.triples is not None:
+        typer.echo(answer.triples, nl=False)
+    else:
+        emit_rows(answer.rows, answer.columns, fmt)
+
+
 @contextmanager
 def progress_bar(files: int) -> Iterator[Callable[[int], None] | None]:
     """A progress bar on stderr for runs over several files, only when stderr is a terminal."""
@@ -223,3 +305,7 @@ def entrypoint() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    entrypoint()

@@ -8,13 +8,16 @@ Files whose name starts with `qc-` are checks: they must return no rows."""
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph
 from rdflib.query import Result, ResultRow
 
 from .errors import UsageError
+from .namespaces import PREFIXES, curie
 
 CHECK_PREFIX = "qc-"
 
@@ -97,3 +100,111 @@ def run_checks(graph: Graph, queries: dict[str, NamedQuery]) -> list[tuple[Named
             if isinstance(row, ResultRow):
                 problems.append((query, {str(k): str(v) for k, v in row.asdict().items()}))
     return problems
+
+
+PARAMETER_TYPES = ("iri", "string", "integer", "decimal", "boolean")
+
+
+def bind(query: NamedQuery, given: dict[str, str]) -> dict[str, Any]:
+    """Each parameter as an RDF term of the type the header gives, for SPARQL substitution:
+    values are never pasted into the query text, so a value cannot change the query."""
+    import pyoxigraph
+
+    known = {p.name: p for p in query.parameters}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        choices = ", ".join(known) or "none"
+        raise UsageError(f"query {query.name} has no parameter {unknown[0]!r}; its parameters: {choices}")
+    bound: dict[Any, Any] = {}
+    for name, parameter in known.items():
+        value = given.get(name, parameter.default)
+        if value is None:
+            raise UsageError(
+                f"query {query.name} needs --param {name}=VALUE ({parameter.type}: {parameter.description})"
+            )
+        bound[pyoxigraph.Variable(name)] = to_term(name, parameter.type, value)
+    return bound
+
+
+def to_term(name: str, kind: str, value: str) -> Any:
+    import pyoxigraph
+
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    if kind == "iri":
+        iri = expand(value)
+        if iri is None:
+            raise UsageError(f"--param {name}={value!r} is not an IRI; give a CURIE such as cckb:Thigh or a full IRI")
+        return pyoxigraph.NamedNode(iri)
+    if kind == "string":
+        return pyoxigraph.Literal(value)
+    checks = {"integer": r"[+-]?\d+", "decimal": r"[+-]?(\d+(\.\d*)?|\.\d+)", "boolean": r"true|false"}
+    if kind in checks:
+        if not re.fullmatch(checks[kind], value):
+            raise UsageError(f"--param {name}={value!r} is not a valid {kind}")
+        return pyoxigraph.Literal(value, datatype=pyoxigraph.NamedNode(xsd + kind))
+    raise UsageError(f"parameter {name} has unknown type {kind!r}; use one of {', '.join(PARAMETER_TYPES)}")
+
+
+def expand(value: str) -> str | None:
+    """A CURIE with one of the knowledge base's prefixes, <iri> or a full IRI, as an IRI."""
+    value = value.strip()
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1]
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$", value):
+        return value
+    prefix, sep, local = value.partition(":")
+    if sep and prefix in PREFIXES and re.fullmatch(r"[A-Za-z0-9_.\-]*", local):
+        return str(PREFIXES[prefix]) + local
+    return None
+
+
+def parse_assignments(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param {pair!r}: write it as NAME=VALUE")
+        values[name.strip()] = value
+    return values
+
+
+@dataclass
+class Answer:
+    """A query's answer: rows (SELECT), a boolean (ASK) or triples (CONSTRUCT/DESCRIBE)."""
+
+    columns: list[str] = field(default_factory=list)
+    rows: list[dict[str, str | None]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: str | None = None
+
+
+def term_text(term: Any) -> str | None:
+    import pyoxigraph
+
+    if term is None:
+        return None
+    if isinstance(term, pyoxigraph.NamedNode):
+        return curie(term.value).strip("<>")
+    if isinstance(term, pyoxigraph.Literal):
+        return str(term.value)
+    return str(term)
+
+
+def run_local(store: Any, text: str, substitutions: dict[Any, Any] | None = None, *, where: str = "query") -> Answer:
+    """Run SPARQL against the embedded store over the union of asserted and inferred graphs."""
+    import pyoxigraph
+
+    try:
+        result = store.query(text, use_default_graph_as_union=True, substitutions=substitutions or None)
+    except SyntaxError as error:
+        raise UsageError(f"{where}: SPARQL syntax {error}; fix the query there") from None
+    except (RuntimeError, OSError, ValueError) as error:
+        raise UsageError(f"{where}: the query could not run: {error}") from None
+    if isinstance(result, bool | pyoxigraph.QueryBoolean):
+        return Answer(boolean=bool(result))
+    if isinstance(result, pyoxigraph.QuerySolutions):
+        columns = [v.value for v in result.variables]
+        rows = [{c: term_text(solution[c]) for c in columns} for solution in result]
+        return Answer(columns=columns, rows=rows)
+    triples = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in result)
+    return Answer(triples=triples)

@@ -1,0 +1,101 @@
+"""The embedded query store: the knowledge base's asserted triples and the reasoner's
+conclusions, materialised once into an on-disk pyoxigraph store.
+
+The store is keyed by a fingerprint of the ontology and case files (and the package
+version): it is rebuilt only when one of them changes. A rebuild writes a new folder and
+renames it into place, so a reader never sees a half-built store and two `kb` processes
+building at once each end with a complete one."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+
+from . import __version__
+from .kbdir import KnowledgeBase
+
+CACHE_ENV = "CALCINOSIS_KB_CACHE"
+ASSERTED_GRAPH = "https://w3id.org/calcinosis-kb/graph/asserted"
+INFERRED_GRAPH = "https://w3id.org/calcinosis-kb/graph/inferred"
+COMPLETE = "COMPLETE"
+
+
+def cache_root() -> Path:
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "calcinosis-kb"
+
+
+def fingerprint(kb: KnowledgeBase) -> str:
+    digest = hashlib.sha256(__version__.encode())
+    for path in kb.ontology_files + kb.case_files:
+        digest.update(str(path.relative_to(kb.root)).encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:20]
+
+
+def store_folder(kb: KnowledgeBase) -> Path:
+    place = hashlib.sha256(str(kb.root).encode()).hexdigest()[:12]
+    return cache_root() / place / f"store-{fingerprint(kb)}"
+
+
+def materialise(kb: KnowledgeBase) -> tuple[Graph, Graph]:
+    """The asserted graph (ontology and cases) and the inferred one (each case's subtypes and
+    patterns, normalised lab values, the calcium-phosphate product)."""
+    from .infer import infer
+    from .loading import load_ontology, merge, parse_turtle
+
+    asserted = merge([load_ontology(kb)] + [parse_turtle(p) for p in kb.case_files])
+    inference = infer(kb, kb.case_files, explain=False)
+    return asserted, inference.inferred
+
+
+def open_store(kb: KnowledgeBase, notify: Callable[[str], None] | None = None) -> Any:
+    """The store for this knowledge base, built first if it is missing or out of date."""
+    import pyoxigraph
+
+    folder = store_folder(kb)
+    if not (folder / COMPLETE).is_file():
+        if notify is not None:
+            notify(f"building the query store for {kb.root} (the ontology or cases changed)")
+        _build(kb, folder)
+    return pyoxigraph.Store.read_only(str(folder / "data"))
+
+
+def _build(kb: KnowledgeBase, folder: Path) -> None:
+    import pyoxigraph
+
+    asserted, inferred = materialise(kb)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
+    try:
+        store = pyoxigraph.Store(str(staging / "data"))
+        for graph, name in ((asserted, ASSERTED_GRAPH), (inferred, INFERRED_GRAPH)):
+            store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), pyoxigraph.RdfFormat.N_TRIPLES,
+                            to_graph=pyoxigraph.NamedNode(name))
+        store.flush()
+        del store
+        (staging / COMPLETE).write_text(fingerprint(kb) + "\n")
+        try:
+            staging.rename(folder)
+        except OSError:
+            if not (folder / COMPLETE).is_file():  # not a concurrent winner: a real failure
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    for old in folder.parent.glob("store-*"):
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def stderr_notice(message: str) -> None:
+    print(f"kb: {message}", file=sys.stderr)
