@@ -82,7 +82,7 @@ def test_case_evidence_matches_case_file(runner: CliRunner) -> None:
 
 
 def test_treatments_in_dystrophic_systemic_sclerosis(runner: CliRunner) -> None:
-    rows = run_query(runner, "treatments-by-subtype", "-p", "condition=cckb:SystemicSclerosis")
+    rows = run_query(runner, "treatments-by-subtype-and-condition", "-p", "condition=cckb:SystemicSclerosis")
     assert {"case:bender2024"} == {r["case"] for r in rows}
     assert {"methotrexate", "colchicine"} <= {r["treatment"] for r in rows if r["outcome"] == "refractory"}
 

@@ -29,6 +29,17 @@ KbOption = Annotated[
                  "or $CALCINOSIS_KB_DIR.", show_default=False),
 ]
 
+EndpointOption = Annotated[str | None, typer.Option(
+    "--endpoint", help="A remote SPARQL 1.1 query endpoint to run against instead of the embedded store.")]
+GraphOption = Annotated[str, typer.Option(
+    "--graph", help="The remote graph holding the knowledge base (as written by kb push).")]
+TimeoutOption = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the endpoint.")]
+UserOption = Annotated[str | None, typer.Option(
+    "--user", help="User for the endpoint (or $CALCINOSIS_KB_ENDPOINT_USER).", show_default=False)]
+PasswordOption = Annotated[str | None, typer.Option(
+    "--password", help="Password (or $CALCINOSIS_KB_ENDPOINT_PASSWORD); never printed.", show_default=False)]
+DEFAULT_REMOTE_GRAPH = "https://w3id.org/calcinosis-kb/graph/kb"
+
 T = TypeVar("T")
 
 
@@ -209,6 +220,11 @@ def query(
     list_queries: Annotated[bool, typer.Option("--list", help="List the named queries.")] = False,
     kb: KbOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or tsv.")] = Format.table,
+    endpoint: EndpointOption = None,
+    graph: GraphOption = DEFAULT_REMOTE_GRAPH,
+    timeout: TimeoutOption = 30.0,
+    user: UserOption = None,
+    password: PasswordOption = None,
 ) -> None:
     """Run a named SPARQL query over the asserted and inferred knowledge (or list them)."""
 
@@ -231,8 +247,14 @@ def query(
             return
         named = find_query(queries, name)
         substitutions = bind(named, parse_assignments(params or []))
-        answer = run_local(open_store(knowledge_base, stderr_notice), named.text, substitutions,
-                           where=str(named.path))
+        if endpoint is not None:
+            from .remote import Endpoint
+
+            remote = Endpoint.from_options(endpoint, graph, timeout, user, password)
+            answer = remote.query(named.text, {k.value: str(v) for k, v in substitutions.items()})
+        else:
+            answer = run_local(open_store(knowledge_base, stderr_notice), named.text, substitutions,
+                               where=str(named.path))
         _emit_answer(answer, chosen)
 
     run(action)
@@ -244,6 +266,11 @@ def sparql(
     file: Annotated[Path | None, typer.Option("--file", help="Read the query from this .rq file.")] = None,
     kb: KbOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or tsv.")] = Format.table,
+    endpoint: EndpointOption = None,
+    graph: GraphOption = DEFAULT_REMOTE_GRAPH,
+    timeout: TimeoutOption = 30.0,
+    user: UserOption = None,
+    password: PasswordOption = None,
 ) -> None:
     """Run any SPARQL query over the asserted and inferred knowledge."""
 
@@ -259,9 +286,41 @@ def sparql(
         if file is not None and not file.is_file():
             raise InputFileError(f"{file}: no such file")
         body = file.read_text(encoding="utf-8") if file is not None else str(text)
-        knowledge_base = KnowledgeBase.locate(kb)
-        answer = run_local(open_store(knowledge_base, stderr_notice), body, where=str(file or "query"))
+        if endpoint is not None:
+            from .remote import Endpoint
+
+            answer = Endpoint.from_options(endpoint, graph, timeout, user, password).query(body)
+        else:
+            knowledge_base = KnowledgeBase.locate(kb)
+            answer = run_local(open_store(knowledge_base, stderr_notice), body, where=str(file or "query"))
         _emit_answer(answer, chosen)
+
+    run(action)
+
+
+@app.command()
+def push(
+    endpoint: Annotated[str, typer.Option("--endpoint", help="The endpoint that accepts SPARQL 1.1 Update.")],
+    graph: GraphOption = DEFAULT_REMOTE_GRAPH,
+    kb: KbOption = None,
+    timeout: TimeoutOption = 60.0,
+    user: UserOption = None,
+    password: PasswordOption = None,
+) -> None:
+    """Load the knowledge base (asserted + inferred) into a graph of a remote SPARQL store."""
+
+    def action() -> None:
+        from .kbdir import KnowledgeBase
+        from .remote import Endpoint
+        from .remote import push as do_push
+        from .store import materialise
+
+        remote = Endpoint.from_options(endpoint, graph, timeout, user, password)
+        asserted, inferred = materialise(KnowledgeBase.locate(kb))
+        everything = (asserted + inferred).skolemize()
+        lines = sorted(line for line in everything.serialize(format="nt").splitlines() if line.strip())
+        count = do_push(remote, lines, graph)
+        typer.echo(f"kb: loaded {count} triples into <{graph}> at {endpoint}", err=True)
 
     run(action)
 

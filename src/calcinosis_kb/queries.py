@@ -105,7 +105,7 @@ def run_checks(graph: Graph, queries: dict[str, NamedQuery]) -> list[tuple[Named
 PARAMETER_TYPES = ("iri", "string", "integer", "decimal", "boolean")
 
 
-def bind(query: NamedQuery, given: dict[str, str]) -> dict[str, Any]:
+def bind(query: NamedQuery, given: dict[str, str]) -> dict[Any, Any]:
     """Each parameter as an RDF term of the type the header gives, for SPARQL substitution:
     values are never pasted into the query text, so a value cannot change the query."""
     import pyoxigraph
