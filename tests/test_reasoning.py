@@ -77,3 +77,9 @@ def test_calcium_phosphate_product_is_computed(fixtures_inference: Inference) ->
     assert result["inferred_subtypes"] == ["metastatic"]
     assert "77" in str(result["why"]["metastatic"])  # type: ignore[index]
     assert (None, CCKB.calciumPhosphateProduct, None) in fixtures_inference.inferred
+
+
+def test_every_inferred_subtype_of_a_fixture_has_evidence(fixtures_inference: Inference) -> None:
+    for result in fixtures_inference.results:
+        for name in result.inferred_subtypes + result.inferred_patterns:
+            assert result.why.get(name), f"{result.case}: {name} inferred but no fact found to show it"

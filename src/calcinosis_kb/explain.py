@@ -70,7 +70,7 @@ class Explainer:
     ontology: Graph
     facts: Graph  # the case files plus the normalised values
     reasoned: Reasoned
-    _evaluating: set[Node] = field(default_factory=set)
+    _evaluating: set[tuple[Node, URIRef]] = field(default_factory=set)
 
     def types(self, node: Node) -> frozenset[str]:
         asserted = {str(t) for t in self.facts.objects(node, RDF.type)}
@@ -111,12 +111,13 @@ class Explainer:
             # interpreted normal) is read from its definition; the case itself was classified
             # by the reasoner, and this only finds the facts that show it.
             inner = definition(self.ontology, expression.iri)
-            if inner is not None and node not in self._evaluating:
-                self._evaluating.add(node)
+            key = (node, expression.iri)
+            if inner is not None and key not in self._evaluating:
+                self._evaluating.add(key)
                 try:
                     return self.satisfied(inner, node)[0], []
                 finally:
-                    self._evaluating.discard(node)
+                    self._evaluating.discard(key)
             return False, []
         if isinstance(expression, And):
             witnesses: list[Node] = []
