@@ -1,0 +1,115 @@
+"""Benchmark the named queries on a knowledge base of N synthetic cases.
+
+    python benchmarks/bench_queries.py --cases 100000 --rdflib-cases 10000
+
+Builds a knowledge base folder (the shipped ontology and queries, N synthetic cases), its query
+store (asserted + inferred, through `kb infer`), then times every named query (default
+parameters) on the embedded pyoxigraph store and a warm `kb query` end to end. As the reference,
+the same queries run on an in-memory rdflib graph of the same triples, side by side in this run
+(on --rdflib-cases cases: rdflib is much slower to load). The machines are shared and noisy:
+compare figures from one run."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from calcinosis_kb.kbdir import KnowledgeBase
+from calcinosis_kb.queries import NamedQuery, bind, load_queries, run_local
+from calcinosis_kb.store import materialise, open_store
+from calcinosis_kb.synthetic import write
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def knowledge_base(folder: Path, cases: int) -> KnowledgeBase:
+    for part in ("ontology", "queries", "shapes"):
+        shutil.copytree(ROOT / part, folder / part)
+    write(folder / "cases", cases, seed=1)
+    return KnowledgeBase.locate(folder)
+
+
+def time_oxigraph(kb: KnowledgeBase, queries: list[NamedQuery]) -> dict[str, tuple[float, int]]:
+    store = open_store(kb)
+    timings: dict[str, tuple[float, int]] = {}
+    for query in queries:
+        substitutions = bind(query, {})
+        run_local(store, query.text, substitutions)  # warm the store's caches once
+        start = time.perf_counter()
+        answer = run_local(store, query.text, substitutions)
+        timings[query.name] = (time.perf_counter() - start, len(answer.rows))
+    return timings
+
+
+def time_rdflib(kb: KnowledgeBase, queries: list[NamedQuery]) -> tuple[float, dict[str, tuple[float, int]]]:
+    from rdflib import Literal, URIRef
+
+    start = time.perf_counter()
+    asserted, inferred = materialise(kb)
+    graph = asserted + inferred
+    loaded = time.perf_counter() - start
+    timings: dict[str, tuple[float, int]] = {}
+    for query in queries:
+        bindings = {}
+        for variable, term in bind(query, {}).items():
+            value = term.value
+            bindings[variable.value] = URIRef(value) if type(term).__name__ == "NamedNode" else Literal(value)
+        start = time.perf_counter()
+        rows = list(graph.query(query.text, initBindings=bindings))
+        timings[query.name] = (time.perf_counter() - start, len(rows))
+    return loaded, timings
+
+
+def warm_cli(kb: KnowledgeBase, runs: int = 5) -> float:
+    command = [str(Path(sys.executable).with_name("kb")), "query", "subtype-counts", "--kb", str(kb.root)]
+    subprocess.run(command, check=True, capture_output=True)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=10000)
+    parser.add_argument("--rdflib-cases", type=int, default=1000, help="0: skip the rdflib reference")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="kb-bench-q-") as folder:
+        os.environ["CALCINOSIS_KB_CACHE"] = str(Path(folder) / "cache")
+        kb = knowledge_base(Path(folder) / "big", args.cases)
+        queries = [q for q in load_queries(kb.query_files).values() if not q.check]
+        start = time.perf_counter()
+        open_store(kb)
+        built = time.perf_counter() - start
+        oxigraph = time_oxigraph(kb, queries)
+        cli = warm_cli(kb)
+        print(f"{args.cases} cases: store built in {built:.0f} s (reasoning included); warm `kb query` {cli:.2f} s")
+        print(f"{'query':40} {'pyoxigraph s':>12} {'rows':>8}")
+        for name, (seconds, rows) in sorted(oxigraph.items()):
+            print(f"{name:40} {seconds:12.3f} {rows:8d}")
+        values = [s for s, _ in oxigraph.values()]
+        print(f"{'max / median':40} {max(values):12.3f} / {statistics.median(values):.3f}")
+
+        if args.rdflib_cases:
+            small = knowledge_base(Path(folder) / "small", args.rdflib_cases)
+            side = time_oxigraph(small, queries)
+            loaded, reference = time_rdflib(small, queries)
+            print(f"\n{args.rdflib_cases} cases, side by side (rdflib graph built in {loaded:.0f} s):")
+            print(f"{'query':40} {'pyoxigraph s':>12} {'rdflib s':>10} {'same rows':>10}")
+            for name in sorted(side):
+                print(f"{name:40} {side[name][0]:12.3f} {reference[name][0]:10.3f} "
+                      f"{'yes' if side[name][1] == reference[name][1] else 'NO':>10}")
+
+
+if __name__ == "__main__":
+    main()
