@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from calcinosis_kb import __version__, reasoning
 from calcinosis_kb.cli import app
@@ -91,13 +91,18 @@ def test_bad_input_one_line_and_exit_code(runner: CliRunner, args: list[str], co
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_java_missing(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def infer_with_path(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, path: Path) -> Result:
+    """Run `kb infer` with PATH set to one folder, the Java check forgotten before and after."""
     reasoning.check_java.cache_clear()
-    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("PATH", str(path))
     try:
-        result = runner.invoke(app, ["infer", str(DATA / "cases" / "dystrophic.ttl")])
+        return runner.invoke(app, ["infer", str(DATA / "cases" / "dystrophic.ttl")])
     finally:
         reasoning.check_java.cache_clear()
+
+
+def test_java_missing(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    result = infer_with_path(runner, monkeypatch, tmp_path)
     assert result.exit_code == ExitCode.ENVIRONMENT
     assert "Java was not found on PATH" in result.stderr and "install Java 11" in result.stderr
 
@@ -106,12 +111,7 @@ def test_java_too_old(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_pa
     fake = tmp_path / "java"
     fake.write_text('#!/bin/sh\necho \'openjdk version "1.8.0_392"\' >&2\n')
     fake.chmod(0o755)
-    reasoning.check_java.cache_clear()
-    monkeypatch.setenv("PATH", str(tmp_path))
-    try:
-        result = runner.invoke(app, ["infer", str(DATA / "cases" / "dystrophic.ttl")])
-    finally:
-        reasoning.check_java.cache_clear()
+    result = infer_with_path(runner, monkeypatch, tmp_path)
     assert result.exit_code == ExitCode.ENVIRONMENT
     assert "Java 8 found" in result.stderr
 

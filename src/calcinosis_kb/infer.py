@@ -154,14 +154,15 @@ def infer(
     *,
     explain: bool = True,
     progress: Callable[[int], None] | None = None,
+    ontology: Graph | None = None,
 ) -> Inference:
     """Classify every case in the given files, one case at a time against the ontology in a
     warm JVM. A file that cannot be read, or a case that contradicts the ontology, is reported
     and the others are still classified. `progress` is called with the number of cases done
-    after each file."""
+    after each file. `ontology` can be passed when the caller has already loaded it."""
     paths = list(paths)
     small_job = sum(p.stat().st_size for p in paths if p.is_file()) < SMALL_JOB_BYTES
-    ontology = load_ontology(kb)
+    ontology = ontology if ontology is not None else load_ontology(kb)
     definitions = Definitions.from_ontology(ontology)
     candidates = definitions.subtypes + definitions.patterns
     engine: WarmHermit | None = None

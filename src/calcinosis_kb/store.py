@@ -54,8 +54,9 @@ def materialise(kb: KnowledgeBase) -> tuple[Graph, Graph]:
     from .infer import infer
     from .loading import load_ontology, merge, parse_turtle
 
-    asserted = merge([load_ontology(kb)] + [parse_turtle(p) for p in kb.case_files])
-    inference = infer(kb, kb.case_files, explain=False)
+    ontology = load_ontology(kb)
+    asserted = merge([ontology] + [parse_turtle(p) for p in kb.case_files])
+    inference = infer(kb, kb.case_files, explain=False, ontology=ontology)
     return asserted, inference.inferred
 
 

@@ -75,6 +75,10 @@ def validate(kb: KnowledgeBase, case_paths: list[Path] | None = None) -> Report:
     if sources is None:
         notes.append("quotes not checked: source texts not found (set CALCINOSIS_KB_SOURCES to their folder)")
 
+    shapes_path = kb.root / SHAPES_FILE
+    if not shapes_path.is_file():
+        problems.append(Problem(str(shapes_path), None, "shacl", "", "shapes file missing; restore shapes/"))
+    shapes = parse_turtle(shapes_path) if shapes_path.is_file() else None
     case_graphs: list[tuple[Path, Graph, list[URIRef]]] = []
     for path in paths:
         try:
@@ -90,7 +94,7 @@ def validate(kb: KnowledgeBase, case_paths: list[Path] | None = None) -> Report:
         for term, hint in undefined_terms(case_file, ontology):
             problems.append(Problem(str(path), line_of(path, term), "term", curie(str(term)),
                                     f"not defined in the ontology; {hint}"))
-        problems += _shacl(kb, path, graph, ontology)
+        problems += _shacl(path, graph, ontology, shapes)
         if sources is not None:
             problems += _quotes(path, graph, ontology, sources)
         try:
@@ -154,13 +158,11 @@ def _consistency(ontology: Graph, case_graphs: list[tuple[Path, Graph, list[URIR
     return problems
 
 
-def _shacl(kb: KnowledgeBase, path: Path, graph: Graph, ontology: Graph) -> list[Problem]:
+def _shacl(path: Path, graph: Graph, ontology: Graph, shapes: Graph | None) -> list[Problem]:
     import pyshacl  # heavy: only when validating
 
-    shapes_path = kb.root / SHAPES_FILE
-    if not shapes_path.is_file():
-        return [Problem(str(shapes_path), None, "shacl", "", "shapes file missing")]
-    shapes = parse_turtle(shapes_path)
+    if shapes is None:
+        return []
     conforms, results, _ = pyshacl.validate(graph, shacl_graph=shapes, ont_graph=ontology, inference="rdfs",
                                             abort_on_first=False, allow_warnings=True)
     if conforms:
