@@ -84,8 +84,8 @@ def test_unlabelled_term_found_by_qc_query(runner: CliRunner, kb_copy: Path) -> 
                      "<https://w3id.org/calcinosis-kb/ontology/Orphan> a owl:Class .\n")
     code, out, _ = validate(runner, "--kb", str(kb_copy))
     assert code == 1
-    assert "queries/qc-term-without-label.rq: [qc] cckb:Orphan: has no rdfs:label" in out
-    assert "queries/qc-term-without-definition.rq: [qc] cckb:Orphan" in out
+    assert f"{extra}:2: [qc qc-term-without-label] cckb:Orphan: has no rdfs:label" in out
+    assert f"{extra}:2: [qc qc-term-without-definition] cckb:Orphan" in out
 
 
 def test_unsatisfiable_subtype_reported(runner: CliRunner, kb_copy: Path) -> None:
@@ -107,3 +107,15 @@ def test_malformed_xref_found(runner: CliRunner, kb_copy: Path) -> None:
     code, out, _ = validate(runner, "--kb", str(kb_copy))
     assert code == 1
     assert "cross-reference 'UBERON 0000376' is not a CURIE" in out
+
+
+def test_undefined_term_in_ontology_named_with_file_and_line(runner: CliRunner, kb_copy: Path) -> None:
+    ontology = kb_copy / "ontology" / "calcinosis-kb.ttl"
+    text = ontology.read_text()
+    ontology.write_text(text.replace("owl:someValuesFrom cckb:DystrophicPredisposingCondition ]\n        )",
+                                     "owl:someValuesFrom cckb:DystrophicPredisposingCondtion ]\n        )", 1))
+    code, out, _ = validate(runner, "--kb", str(kb_copy))
+    assert code == 1
+    line = next(n for n, t in enumerate(ontology.read_text().splitlines(), 1) if "PredisposingCondtion" in t)
+    assert f"{ontology}:{line}: [qc qc-undefined-term] cckb:DystrophicPredisposingCondtion: is used but not defined" \
+        in out

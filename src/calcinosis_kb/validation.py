@@ -124,9 +124,22 @@ def _tail(message: str, path: Path) -> str:
 def _ontology_checks(kb: KnowledgeBase, ontology: Graph, everything: Graph) -> list[Problem]:
     problems: list[Problem] = []
     for query, row in run_checks(everything, load_queries(kb.query_files)):
-        problems.append(Problem(f"queries/{query.name}.rq", None, "qc", curie(row.get("entity", "")),
+        entity = row.get("entity", "")
+        where, line = _locate(kb, entity)
+        problems.append(Problem(where, line, f"qc {query.name}", curie(entity),
                                 f"{row.get('problem', query.title)}; {row.get('fix', '')}".rstrip("; ")))
     return problems
+
+
+def _locate(kb: KnowledgeBase, iri: str) -> tuple[str, int | None]:
+    """The ontology or case file, and line, that first mentions a term."""
+    local = iri.rsplit("/", 1)[-1]
+    pattern = re.compile(rf"(:{re.escape(local)}\b|{re.escape(iri)})")
+    for path in kb.ontology_files + kb.case_files:
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if pattern.search(text):
+                return str(path), number
+    return "ontology/", None
 
 
 def _consistency(ontology: Graph, case_graphs: list[tuple[Path, Graph, list[URIRef]]],
