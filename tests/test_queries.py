@@ -161,3 +161,18 @@ def test_concurrent_builds_leave_one_complete_store(kb_copy: Path, tmp_path: Pat
     stores = list((tmp_path / "cache").glob("*/store-*"))
     assert len(stores) == 1 and (stores[0] / "COMPLETE").is_file()
     assert not list((tmp_path / "cache").glob("*/.building-*"))
+
+
+def test_missing_and_ill_typed_parameters(runner: CliRunner, kb_copy: Path) -> None:
+    (kb_copy / "queries" / "by-age.rq").write_text(
+        "# title: Cases older than an age\n# description: test query\n# param: age integer - Minimum age\n"
+        "PREFIX cckb: <https://w3id.org/calcinosis-kb/ontology/>\n"
+        "SELECT ?age ?case WHERE { ?case cckb:hasPatient/cckb:ageInYears ?a . FILTER(?a >= ?age) }\n")
+    missing = runner.invoke(app, ["query", "by-age", "--kb", str(kb_copy)])
+    assert missing.exit_code == ExitCode.USAGE
+    assert "query by-age needs --param age=VALUE (integer: Minimum age)" in missing.stderr
+    ill_typed = runner.invoke(app, ["query", "by-age", "-p", "age=old", "--kb", str(kb_copy)])
+    assert ill_typed.exit_code == ExitCode.USAGE
+    assert "--param age='old' is not a valid integer" in ill_typed.stderr
+    older = run_query(runner, "by-age", "-p", "age=80", "--kb", str(kb_copy))
+    assert {r["case"] for r in older} == {"case:carrascosa2011"}
