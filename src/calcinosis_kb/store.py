@@ -75,14 +75,19 @@ def open_store(kb: KnowledgeBase, notify: Callable[[str], None] | None = None) -
 def _build(kb: KnowledgeBase, folder: Path) -> None:
     import pyoxigraph
 
-    asserted, inferred = materialise(kb)
+    from .infer import infer
+
+    inferred = infer(kb, kb.case_files, explain=False).inferred
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
     try:
         store = pyoxigraph.Store(str(staging / "data"))
-        for graph, name in ((asserted, ASSERTED_GRAPH), (inferred, INFERRED_GRAPH)):
-            store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), pyoxigraph.RdfFormat.N_TRIPLES,
-                            to_graph=pyoxigraph.NamedNode(name))
+        asserted = pyoxigraph.NamedNode(ASSERTED_GRAPH)
+        for path in kb.ontology_files + kb.case_files:  # read by pyoxigraph itself: no rdflib copy
+            store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE, base_iri=path.resolve().as_uri(),
+                            to_graph=asserted)
+        store.bulk_load(inferred.serialize(format="nt", encoding="utf-8"), pyoxigraph.RdfFormat.N_TRIPLES,
+                        to_graph=pyoxigraph.NamedNode(INFERRED_GRAPH))
         store.flush()
         del store
         (staging / COMPLETE).write_text(fingerprint(kb) + "\n")
