@@ -25,6 +25,9 @@ IATROGENIC_EXPOSURES = ["CalciumContainingHeparinInjection", "CalciumGluconateEx
 COMORBIDITIES = ["Hypertension", "Type2DiabetesMellitus", "AtrialFibrillation", "HeartFailure", "Anemia",
                  "RaynaudPhenomenon", "ImpairedRenalFunction"]
 SITES = ["Elbow", "Knee", "Thigh", "Hand", "Finger", "Hip", "Shoulder", "LowerLeg", "Wrist"]
+TREATMENTS = ["SurgicalExcision", "Diltiazem", "Colchicine", "Etidronate", "AluminiumHydroxide", "Warfarin"]
+OUTCOMES = ["NoRecurrence", "CompleteResolution", "PartialResolution", "Refractory", "MarginalBenefit"]
+MODALITIES = ["Radiography", "ComputedTomography", "Ultrasonography", "MagneticResonanceImaging"]
 KINDS = ["dystrophic", "metastatic", "idiopathic", "iatrogenic", "calciphylaxis", "none"]
 
 
@@ -74,6 +77,11 @@ def generate(count: int, seed: int = 1) -> Iterator[SyntheticCase]:
         w.fact("hasLesion", "lesion", f"a cckb:Lesion ; cckb:hasSite cckb:{site} ; cckb:hasExtent cckb:{extent}")
         if rng.random() < 0.5:
             w.fact("hasCondition", "comorbidity", f"a cckb:{rng.choice(COMORBIDITIES[:-1])}")
+        if rng.random() < 0.5:
+            w.fact("hasTreatment", "treatment",
+                   f"a cckb:{rng.choice(TREATMENTS)} ; cckb:hasOutcome cckb:{rng.choice(OUTCOMES)}")
+        if rng.random() < 0.5:
+            w.fact("hasImaging", "imaging", f'a cckb:{rng.choice(MODALITIES)} ; cckb:findingText "calcification"')
         if kind == "dystrophic":
             w.fact("hasCondition", "cause", f"a cckb:{rng.choice(DYSTROPHIC_CAUSES)}")
             w.lab("ca", "SerumCalciumResult", "Normal")
