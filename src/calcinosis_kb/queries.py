@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -178,24 +179,29 @@ class Answer:
     triples: str | None = None
 
 
+@lru_cache(maxsize=65536)
+def _short(iri: str) -> str:
+    return curie(iri).strip("<>")
+
+
 def term_text(term: Any) -> str | None:
     import pyoxigraph
 
     if term is None:
         return None
     if isinstance(term, pyoxigraph.NamedNode):
-        return curie(term.value).strip("<>")
+        return _short(term.value)
     if isinstance(term, pyoxigraph.Literal):
         return str(term.value)
     return str(term)
 
 
 def run_local(store: Any, text: str, substitutions: dict[Any, Any] | None = None, *, where: str = "query") -> Answer:
-    """Run SPARQL against the embedded store over the union of asserted and inferred graphs."""
+    """Run SPARQL against the embedded store (asserted and inferred triples in its default graph)."""
     import pyoxigraph
 
     try:
-        result = store.query(text, use_default_graph_as_union=True, substitutions=substitutions or None)
+        result = store.query(text, substitutions=substitutions or None)
     except SyntaxError as error:
         raise UsageError(f"{where}: SPARQL syntax {error}; fix the query there") from None
     except (RuntimeError, OSError, ValueError) as error:

@@ -1,10 +1,10 @@
 """The embedded query store: the knowledge base's asserted triples and the reasoner's
 conclusions, materialised once into an on-disk pyoxigraph store.
 
-The store is keyed by a fingerprint of the ontology and case files (and the package
-version): it is rebuilt only when one of them changes. A rebuild writes a new folder and
-renames it into place, so a reader never sees a half-built store and two `kb` processes
-building at once each end with a complete one."""
+The store is keyed by a fingerprint of the ontology and case files (their names, sizes and
+modification times, and the package version): it is rebuilt only when one of them changes.
+A rebuild writes a new folder and renames it into place, so a reader never sees a half-built
+store and two `kb` processes building at once each end with a complete one."""
 
 from __future__ import annotations
 
@@ -23,8 +23,6 @@ from . import __version__
 from .kbdir import KnowledgeBase
 
 CACHE_ENV = "CALCINOSIS_KB_CACHE"
-ASSERTED_GRAPH = "https://w3id.org/calcinosis-kb/graph/asserted"
-INFERRED_GRAPH = "https://w3id.org/calcinosis-kb/graph/inferred"
 COMPLETE = "COMPLETE"
 
 
@@ -37,9 +35,9 @@ def cache_root() -> Path:
 
 def fingerprint(kb: KnowledgeBase) -> str:
     digest = hashlib.sha256(__version__.encode())
-    for path in kb.ontology_files + kb.case_files:
-        digest.update(str(path.relative_to(kb.root)).encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for path in kb.ontology_files + kb.case_files:  # stat, not content: a warm query stays fast
+        status = path.stat()
+        digest.update(f"{path.relative_to(kb.root)}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:20]
 
 
@@ -82,12 +80,10 @@ def _build(kb: KnowledgeBase, folder: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
     try:
         store = pyoxigraph.Store(str(staging / "data"))
-        asserted = pyoxigraph.NamedNode(ASSERTED_GRAPH)
+        # One default graph: querying a union of named graphs costs a deduplication per pattern.
         for path in kb.ontology_files + kb.case_files:  # read by pyoxigraph itself: no rdflib copy
-            store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE, base_iri=path.resolve().as_uri(),
-                            to_graph=asserted)
-        store.bulk_load(inferred.serialize(format="nt", encoding="utf-8"), pyoxigraph.RdfFormat.N_TRIPLES,
-                        to_graph=pyoxigraph.NamedNode(INFERRED_GRAPH))
+            store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
+        store.bulk_load(inferred.serialize(format="nt", encoding="utf-8"), pyoxigraph.RdfFormat.N_TRIPLES)
         store.flush()
         del store
         (staging / COMPLETE).write_text(fingerprint(kb) + "\n")
