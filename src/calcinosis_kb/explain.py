@@ -215,11 +215,13 @@ class Explainer:
         )
 
     def requirements_unmet(self, case: URIRef, cls: URIRef) -> list[str]:
-        """Each top-level alternative of a definition the case does not meet, in words."""
+        """The conjuncts of a definition the case does not meet, in words (a union reads
+        "either ... or ..."): together they are what the case would need."""
         expression = definition(self.ontology, cls)
         if expression is None:
             return []
-        return [describe(self.ontology, p) for p in self._requirements(expression) if not self.satisfied(p, case)[0]]
+        return [describe(self.ontology, p) for p in conjuncts(expression)
+                if not isinstance(p, Named) and not self.satisfied(p, case)[0]]
 
     # --- helpers ----------------------------------------------------------------------------
 

@@ -276,11 +276,12 @@ def _missing(
         for cls in definitions.subtypes:
             if explainer.ruled_out(case, cls):
                 continue
-            for requirement in explainer.requirements_unmet(case, cls):
+            needed = explainer.requirements_unmet(case, cls)
+            if needed:
                 missing.append({
-                    "fact": requirement,
+                    "fact": "; ".join(needed),
                     "needed_for": [word(ontology, cls)],
-                    "message": f"not reported: {requirement} (would make it {word(ontology, cls)})",
+                    "message": f"{word(ontology, cls)} would need: {' and '.join(needed)}",
                 })
     return missing
 
