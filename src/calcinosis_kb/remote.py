@@ -119,18 +119,18 @@ class Endpoint:
 
 
 def with_values(text: str, substitutions: dict[str, str]) -> str:
-    """The query with `VALUES (?a ?b) { (t1 t2) }` opening its first WHERE group. The terms are
-    N-Triples serialisations made by pyoxigraph (so escaped); nothing else is inserted."""
+    """The query with `VALUES (?a ?b) { (t1 t2) }` opening every WHERE group, subqueries
+    included, as SEP-0007 substitution binds a variable everywhere. The terms are N-Triples
+    serialisations made by pyoxigraph (so escaped); nothing else is inserted."""
     if not substitutions:
         return text
     variables = " ".join(f"?{name}" for name in substitutions)
     terms = " ".join(substitutions.values())
     block = f"VALUES ({variables}) {{ ({terms}) }}"
     body = re.sub(r"(?m)^\s*#.*$", "", text)
-    match = re.search(r"\bWHERE\s*\{", body, flags=re.IGNORECASE)
-    if match is None:
+    if not re.search(r"\bWHERE\s*\{", body, flags=re.IGNORECASE):
         raise UsageError("a parameterised query needs a WHERE clause to bind its parameters remotely")
-    return body[: match.end()] + f"\n  {block}\n" + body[match.end():]
+    return re.sub(r"\bWHERE\s*\{", lambda m: f"{m.group(0)}\n  {block}\n", body, flags=re.IGNORECASE)
 
 
 def parse_json_results(data: Any, url: str) -> Answer:
