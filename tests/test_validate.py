@@ -88,25 +88,23 @@ def test_unlabelled_term_found_by_qc_query(runner: CliRunner, kb_copy: Path) -> 
     assert f"{extra}:2: [qc qc-term-without-definition] cckb:Orphan" in out
 
 
-def test_unsatisfiable_subtype_reported(runner: CliRunner, kb_copy: Path) -> None:
-    extra = kb_copy / "ontology" / "extra.ttl"
-    extra.write_text("@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
-                     "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
-                     "@prefix cckb: <https://w3id.org/calcinosis-kb/ontology/> .\n"
-                     "cckb:IatrogenicCalcinosisCutis rdfs:subClassOf owl:Nothing .\n")
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("cckb:IatrogenicCalcinosisCutis rdfs:subClassOf owl:Nothing .",
+         "[satisfiable] cckb:IatrogenicCalcinosisCutis: defined subtype or pattern is unsatisfiable"),
+        ('cckb:Thigh oboInOwl:hasDbXref "UBERON 0000376" .', "cross-reference 'UBERON 0000376' is not a CURIE"),
+    ],
+)
+def test_broken_ontology_part_reported(runner: CliRunner, kb_copy: Path, extra: str, expected: str) -> None:
+    (kb_copy / "ontology" / "extra.ttl").write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix oboInOwl: <http://www.geneontology.org/formats/oboInOwl#> .\n"
+        "@prefix cckb: <https://w3id.org/calcinosis-kb/ontology/> .\n" + extra + "\n")
     code, out, _ = validate(runner, "--kb", str(kb_copy))
     assert code == 1
-    assert "[satisfiable] cckb:IatrogenicCalcinosisCutis: defined subtype or pattern is unsatisfiable" in out
-
-
-def test_malformed_xref_found(runner: CliRunner, kb_copy: Path) -> None:
-    extra = kb_copy / "ontology" / "extra.ttl"
-    extra.write_text("@prefix oboInOwl: <http://www.geneontology.org/formats/oboInOwl#> .\n"
-                     "@prefix cckb: <https://w3id.org/calcinosis-kb/ontology/> .\n"
-                     "cckb:Thigh oboInOwl:hasDbXref \"UBERON 0000376\" .\n")
-    code, out, _ = validate(runner, "--kb", str(kb_copy))
-    assert code == 1
-    assert "cross-reference 'UBERON 0000376' is not a CURIE" in out
+    assert expected in out
 
 
 def test_undefined_term_in_ontology_named_with_file_and_line(runner: CliRunner, kb_copy: Path) -> None:
