@@ -313,13 +313,10 @@ def push(
         from .kbdir import KnowledgeBase
         from .remote import Endpoint
         from .remote import push as do_push
-        from .store import materialise
+        from .store import dump
 
         remote = Endpoint.from_options(endpoint, graph, timeout, user, password)
-        asserted, inferred = materialise(KnowledgeBase.locate(kb))
-        everything = (asserted + inferred).skolemize()
-        lines = sorted(line for line in everything.serialize(format="nt").splitlines() if line.strip())
-        count = do_push(remote, lines, graph)
+        count = do_push(remote, dump(KnowledgeBase.locate(kb)), graph)
         typer.echo(f"kb: loaded {count} triples into <{graph}> at {endpoint}", err=True)
 
     run(action)
