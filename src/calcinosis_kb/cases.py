@@ -93,7 +93,6 @@ class CaseInfo:
     label: str
     source: str
     source_label: str
-    source_iri: URIRef | None
     age: str | None
     sex: str | None
     authors_subtypes: list[str]
@@ -121,7 +120,6 @@ def case_info(case: URIRef, facts: Graph, ontology: Graph) -> CaseInfo:
         label=str(facts.value(case, RDFS.label) or curie(str(case))),
         source=str(citation) if citation is not None else (curie(str(source)) if source is not None else ""),
         source_label=label(ontology, source).split(",")[0] if source is not None else "",
-        source_iri=source if isinstance(source, URIRef) else None,
         age=str(age) if age is not None else None,
         sex=label(ontology, sex) if sex is not None else None,
         authors_subtypes=sorted(set(subtypes)),

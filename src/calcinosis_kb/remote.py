@@ -24,7 +24,6 @@ from .queries import Answer
 
 USER_ENV = "CALCINOSIS_KB_ENDPOINT_USER"
 PASSWORD_ENV = "CALCINOSIS_KB_ENDPOINT_PASSWORD"
-DEFAULT_GRAPH = "https://w3id.org/calcinosis-kb/graph/kb"
 CHUNK = 1000
 HTTP_ERRORS = {
     "QueryBadFormed": "HTTP 400 (the query is malformed for this endpoint)",
@@ -45,7 +44,7 @@ class EndpointError(KBError):
 @dataclass(frozen=True)
 class Endpoint:
     url: str
-    graph: str | None = DEFAULT_GRAPH
+    graph: str | None = None
     timeout: float = 30.0
     user: str | None = None
     password: str | None = None

@@ -71,18 +71,6 @@ def dump(kb: KnowledgeBase) -> list[str]:
     return sorted(line for line in text.splitlines() if line.strip())
 
 
-def materialise(kb: KnowledgeBase) -> tuple[Graph, Graph]:
-    """The asserted graph (ontology and cases) and the inferred one (each case's subtypes and
-    patterns, normalised lab values, the calcium-phosphate product)."""
-    from .infer import infer
-    from .loading import load_ontology, merge, parse_turtle
-
-    ontology = load_ontology(kb)
-    asserted = merge([ontology] + [parse_turtle(p) for p in kb.case_files])
-    inference = infer(kb, kb.case_files, explain=False, ontology=ontology)
-    return asserted, inference.inferred
-
-
 def open_store(kb: KnowledgeBase, notify: Callable[[str], None] | None = None) -> Any:
     """The store for this knowledge base, built first if it is missing or out of date."""
     import pyoxigraph
