@@ -2,6 +2,7 @@
 
     python benchmarks/bench_infer.py --cases 100000
     python benchmarks/bench_infer.py --cases 2000 --explain --reference 300 --cold 5
+    python benchmarks/bench_infer.py --cases 20000 --jobs 1,2   # one process vs two, side by side
 
 Prints cases per second, peak memory (of this process, JVM included), agreement with the
 subtype each synthetic case was built to have, identity with HermiT classifying the whole
@@ -11,6 +12,8 @@ The machines are shared and noisy: compare figures from one run, not across runs
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import resource
 import statistics
 import subprocess
@@ -22,7 +25,7 @@ from pathlib import Path
 from rdflib.namespace import RDF
 
 from calcinosis_kb.cases import find_cases
-from calcinosis_kb.infer import Definitions, infer, logical_core
+from calcinosis_kb.infer import Definitions, infer, logical_core, worker_count
 from calcinosis_kb.kbdir import KnowledgeBase
 from calcinosis_kb.loading import load_ontology, merge, parse_turtle
 from calcinosis_kb.namespaces import CCKB, SUBTYPE_WORDS, curie
@@ -38,8 +41,8 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def whole_abox_reference(kb: KnowledgeBase, files: list[Path], sample: int) -> dict[str, set[str]]:
@@ -83,6 +86,7 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="also compute why / why not / missing")
     parser.add_argument("--reference", type=int, default=300, help="sample size for the whole-ABox reference (0: skip)")
     parser.add_argument("--cold", type=int, default=5, help="runs of a cold one-case `kb infer` (0: skip)")
+    parser.add_argument("--jobs", default="0", help="worker processes, comma-separated to compare (0: one per core)")
     args = parser.parse_args()
 
     kb = KnowledgeBase.locate(ROOT)
@@ -92,12 +96,18 @@ def main() -> None:
         generated = time.perf_counter() - start
         files = sorted(Path(folder).glob("*.ttl"))
 
-        start, cpu_start = time.perf_counter(), _cpu_seconds()
-        inference = infer(kb, files, explain=args.explain)
-        elapsed, cpu = time.perf_counter() - start, _cpu_seconds() - cpu_start
-        memory = peak_rss_mb()
+        runs = []
+        for jobs in (int(j) for j in args.jobs.split(",")):
+            start, cpu_start = time.perf_counter(), _cpu_seconds()
+            inference = infer(kb, files, explain=args.explain, jobs=jobs)
+            workers = worker_count(jobs, len(files), sum(p.stat().st_size for p in files))
+            elapsed, cpu = time.perf_counter() - start, _cpu_seconds() - cpu_start
+            digest = hashlib.sha256(json.dumps([r.as_dict() for r in inference.results]).encode()).hexdigest()
+            runs.append((workers, len(inference.results), len(inference.errors), digest, elapsed, cpu))
+        memory, worker_memory = peak_rss_mb(), peak_rss_mb(resource.RUSAGE_CHILDREN)
         got = {r.case: set(r.inferred_subtypes) for r in inference.results}
         agree = sum(1 for case, kind in expected.items() if got.get(case) == ({kind} if kind != "none" else set()))
+        same_across_jobs = len({run[3] for run in runs}) == 1
 
         identical = None
         if args.reference:
@@ -108,12 +118,15 @@ def main() -> None:
 
     print(f"cases                     {args.cases} (seed {args.seed}, generated in {generated:.1f} s)")
     print(f"explanations              {'yes' if args.explain else 'no'}")
-    done = len(inference.results)
-    print(f"classified                {done} in {elapsed:.1f} s = {done / elapsed:.0f} cases/s "
-          f"({elapsed / max(done, 1) * 1000:.2f} ms per case)")
-    print(f"errors                    {len(inference.errors)}")
-    print(f"cores busy                {cpu / elapsed:.2f} (CPU seconds per second, JVM threads included)")
-    print(f"peak memory               {memory:.0f} MB (this process, JVM included)")
+    for workers, done, errors, _, elapsed, cpu in runs:
+        print(f"classified, {workers} process(es) {done} in {elapsed:.1f} s = {done / elapsed:.0f} cases/s "
+              f"({elapsed / max(done, 1) * 1000:.2f} ms per case), {errors} errors, "
+              f"{cpu / elapsed:.2f} cores busy in the main process")
+    if len(runs) > 1:
+        print(f"speed-up                  {runs[0][4] / runs[-1][4]:.2f}x ({runs[0][0]} vs {runs[-1][0]} processes, "
+              f"same run); results identical: {'yes' if same_across_jobs else 'NO'}")
+    print(f"peak memory               {memory:.0f} MB this process (JVM included); "
+          f"{worker_memory:.0f} MB largest worker process")
     print(f"agree with generator      {agree}/{len(expected)}")
     if identical is not None:
         print(f"identical to whole ABox   {identical}/{len(reference)} (reference took {reference_seconds:.1f} s)")

@@ -53,3 +53,25 @@ def test_progress_reports_cases_done(kb: KnowledgeBase) -> None:
     seen: list[int] = []
     infer(kb, sorted((DATA / "cases").glob("*.ttl"))[:3], explain=False, progress=seen.append)
     assert seen == sorted(seen) and len(seen) == 3 and seen[-1] == 3
+
+
+def test_worker_processes_give_the_same_results_in_order(kb: KnowledgeBase, tmp_path: Path) -> None:
+    write(tmp_path, 3 * len(KINDS), seed=5, per_file=len(KINDS))
+    files = [*sorted(tmp_path.glob("*.ttl")), DATA / "bad" / "one-bad-among-good.ttl"]
+    alone = infer(kb, files, jobs=1)
+    seen: list[int] = []
+    shared = infer(kb, files, jobs=2, progress=seen.append)
+    assert [r.as_dict() for r in shared.results] == [r.as_dict() for r in alone.results]
+    assert [e.message for e in shared.errors] == [e.message for e in alone.errors]
+    assert len(shared.errors) == 1
+    assert set(shared.inferred) == set(alone.inferred) and len(shared.inferred) > 0
+    assert len(seen) == len(files) and seen[-1] == len(alone.results)
+
+
+def test_worker_count_only_splits_large_jobs() -> None:
+    from calcinosis_kb.infer import PARALLEL_JOB_BYTES, worker_count
+
+    assert worker_count(0, 40, PARALLEL_JOB_BYTES - 1) == 1
+    assert worker_count(2, 40, 10) == 2
+    assert worker_count(4, 3, 10) == 3
+    assert worker_count(1, 40, 10 * PARALLEL_JOB_BYTES) == 1

@@ -118,6 +118,8 @@ def infer(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text, json or ttl.")] = Format.text,
     explain: Annotated[bool, typer.Option(
         "--explain/--no-explain", help="Say why, why not and what is missing (default), or only classify.")] = True,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", min=0, help="Worker processes; 0: one per core, for jobs of more than about 2,000 cases.")] = 0,
 ) -> None:
     """Classify cases into subtypes and patterns with HermiT; explain why, why not, and what is missing."""
 
@@ -131,7 +133,7 @@ def infer(
         knowledge_base = KnowledgeBase.locate(kb)
         paths = case_files_from(files or [], knowledge_base)
         with progress_bar(len(paths)) as advance:
-            inference = do_infer(knowledge_base, paths, explain=explain, progress=advance)
+            inference = do_infer(knowledge_base, paths, explain=explain, progress=advance, jobs=jobs)
         render_inference(inference, chosen)
         for error in inference.errors:
             typer.echo(f"kb: {error.message}", err=True)
@@ -318,6 +320,107 @@ def push(
         remote = Endpoint.from_options(endpoint, graph, timeout, user, password)
         count = do_push(remote, dump(KnowledgeBase.locate(kb)), graph)
         typer.echo(f"kb: loaded {count} triples into <{graph}> at {endpoint}", err=True)
+
+    run(action)
+
+
+def _export_formats() -> str:
+    from .export import FORMATS
+
+    return ", ".join(FORMATS)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {_export_formats()}.", show_default=False)],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Case files or folders to export; none: the knowledge base's cases.")
+    ] = None,
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", help="File to write (default: stdout). For phenopacket, a path ending in / (or an "
+        "existing folder) gets one <case>.json per case, written as a whole folder.", show_default=False)] = None,
+    what: Annotated[str | None, typer.Option(
+        "--what", help="ontology, cases or all; default: all for RDF and OWL formats, ontology for OBO, "
+        "cases for phenopacket.", show_default=False)] = None,
+    inferred: Annotated[bool, typer.Option("--inferred", help="Add the reasoner's classification of the cases.")
+                        ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file or folder.")] = False,
+    kb: KbOption = None,
+) -> None:
+    """Write the ontology and cases for other tools: RDF, OWL, OBO, OBO Graphs, Phenopackets."""
+
+    def action() -> None:
+        from .export import export as do_export
+        from .kbdir import KnowledgeBase
+        from .loading import case_files_from
+
+        knowledge_base = KnowledgeBase.locate(kb)
+        exported = do_export(knowledge_base, fmt, what, inferred, output, force,
+                             case_files_from(files or [], knowledge_base))
+        if exported.text is not None:
+            sys.stdout.write(exported.text)
+        for note in exported.notes:
+            typer.echo(f"kb: note: {note}", err=True)
+        if exported.written:
+            typer.echo(f"kb: wrote {output}" + (f" ({len(exported.written)} files)" if len(exported.written) > 1
+                                                else ""), err=True)
+
+    run(action)
+
+
+@app.command()
+def release(
+    version: Annotated[str | None, typer.Option(
+        "--version", help="Release version (default: the package's version).", show_default=False)] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Folder to write (default: release/VERSION in the current folder).",
+        show_default=False)] = None,
+    previous: Annotated[Path | None, typer.Option(
+        "--previous", help="A previous release folder: CHANGES.md summarises what changed since.",
+        show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing release folder.")] = False,
+    kb: KbOption = None,
+) -> None:
+    """Write versioned release artefacts: .owl/.ttl (full and base), .obo, OBO Graphs .json, CHANGES.md."""
+
+    def action() -> None:
+        from .kbdir import KnowledgeBase
+        from .release import release as do_release
+
+        released = do_release(KnowledgeBase.locate(kb), version, output, previous, force)
+        for note in released.notes:
+            typer.echo(f"kb: note: {note}", err=True)
+        typer.echo(f"kb: wrote release {released.version} to {released.folder}: {', '.join(released.files)}",
+                   err=True)
+
+    run(action)
+
+
+@app.command("import")
+def import_(
+    phenopacket: Annotated[Path, typer.Argument(help="A GA4GH Phenopacket v2 JSON file.")],
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the case here (Turtle); default: stdout.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+    kb: KbOption = None,
+) -> None:
+    """Turn a Phenopacket v2 into a case file of our format; terms that map to nothing are listed."""
+
+    def action() -> None:
+        from .kbdir import KnowledgeBase
+        from .output import write_file
+        from .phenopacket import import_phenopacket
+
+        imported = import_phenopacket(KnowledgeBase.locate(kb), phenopacket)
+        for line in imported.unmapped:
+            typer.echo(f"kb: not imported: {line}", err=True)
+        for note in imported.notes:
+            typer.echo(f"kb: note: {note}", err=True)
+        if output is None:
+            typer.echo(imported.turtle, nl=False)
+        else:
+            write_file(output, imported.turtle, force)
+            typer.echo(f"kb: wrote case {imported.case.rsplit('/', 1)[-1]} to {output}", err=True)
 
     run(action)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,13 +12,13 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
-from .cases import case_info, check_terms, find_cases, subclasses_of, word
+from .cases import CaseFile, case_info, check_terms, find_cases, subclasses_of, word
 from .errors import InconsistentError, KBError
 from .explain import Explainer
 from .expressions import label
 from .jvm import WarmHermit
 from .kbdir import KnowledgeBase
-from .loading import load_ontology, parse_turtle
+from .loading import load_ontology, parse_case
 from .namespaces import CCKB, curie
 from .normalise import normalise
 from .reasoning import Reasoned
@@ -28,6 +29,10 @@ BATCH = 50
 
 SMALL_JOB_BYTES = 512_000
 """Case files smaller than this in all start the JVM for a quick start rather than throughput."""
+
+PARALLEL_JOB_BYTES = 4_000_000
+"""Case files larger than this in all (about 2,000 cases) are shared among worker processes,
+one per core, each with its own JVM; smaller jobs would spend more starting them than they save."""
 
 
 @dataclass
@@ -78,6 +83,11 @@ class Inference:
     results: list[CaseResult]
     errors: list[FileError]
     inferred: Graph  # the inferred types and normalised values, for --format ttl
+
+    def extend(self, other: Inference) -> None:
+        self.results.extend(other.results)
+        self.errors.extend(other.errors)
+        self.inferred += other.inferred
 
 
 @dataclass
@@ -155,47 +165,87 @@ def infer(
     explain: bool = True,
     progress: Callable[[int], None] | None = None,
     ontology: Graph | None = None,
+    jobs: int = 0,
 ) -> Inference:
     """Classify every case in the given files, one case at a time against the ontology in a
     warm JVM. A file that cannot be read, or a case that contradicts the ontology, is reported
     and the others are still classified. `progress` is called with the number of cases done
-    after each file. `ontology` can be passed when the caller has already loaded it."""
+    after each file. `ontology` can be passed when the caller has already loaded it. `jobs`
+    worker processes (0: one per core) share a large job; results keep the order of `paths`."""
     paths = list(paths)
-    small_job = sum(p.stat().st_size for p in paths if p.is_file()) < SMALL_JOB_BYTES
-    ontology = ontology if ontology is not None else load_ontology(kb)
-    definitions = Definitions.from_ontology(ontology)
-    candidates = definitions.subtypes + definitions.patterns
-    engine: WarmHermit | None = None
-    results: list[CaseResult] = []
-    errors: list[FileError] = []
-    inferred = Graph()
+    size = sum(p.stat().st_size for p in paths if p.is_file())
+    workers = worker_count(jobs, len(paths), size)
+    if workers > 1:
+        from .parallel import infer_in_workers
+
+        return infer_in_workers(kb, paths, explain=explain, progress=progress, workers=workers)
+    classifier = Classifier(kb, ontology, quick_start=size < SMALL_JOB_BYTES)
+    inference = Inference([], [], Graph())
     for path in paths:
+        inference.extend(classifier.classify_file(path, explain))
+        if progress is not None:
+            progress(len(inference.results))
+    return inference
+
+
+def worker_count(jobs: int, files: int, size: int) -> int:
+    """How many processes to classify with: several only for jobs big enough to repay a JVM
+    start per worker (about a second), and never more than there are files to share."""
+    wanted = jobs if jobs > 0 else (os.cpu_count() or 1)
+    if jobs == 0 and size < PARALLEL_JOB_BYTES:
+        return 1
+    return max(1, min(wanted, files))
+
+
+class Classifier:
+    """The ontology and a warm reasoner (started on first use), classifying one file at a time."""
+
+    def __init__(self, kb: KnowledgeBase, ontology: Graph | None = None, quick_start: bool = False) -> None:
+        self.ontology = ontology if ontology is not None else load_ontology(kb)
+        self.definitions = Definitions.from_ontology(self.ontology)
+        self.candidates = self.definitions.subtypes + self.definitions.patterns
+        self.quick_start = quick_start
+        self._engine: WarmHermit | None = None
+
+    @property
+    def engine(self) -> WarmHermit:
+        if self._engine is None:
+            self._engine = WarmHermit(logical_core(self.ontology), quick_start=self.quick_start)
+        return self._engine
+
+    def classify_file(self, path: Path, explain: bool = True) -> Inference:
+        """The cases of one file, classified and (optionally) explained; its problems as errors."""
+        ontology = self.ontology
+        inference = Inference([], [], Graph())
         try:
-            case_file = find_cases(path, parse_turtle(path))
-            check_terms(case_file, ontology)
-            case_file.graph += normalise(ontology, case_file.graph)
+            case_file = read_case_file(path, ontology)
         except KBError as error:
-            errors.append(FileError(str(path), error.message, int(error.exit_code)))
-            continue
-        if engine is None:
-            engine = WarmHermit(logical_core(ontology), quick_start=small_job)
+            inference.errors.append(FileError(str(path), error.message, int(error.exit_code)))
+            return inference
         subjects = set(case_file.graph.subjects())
         for start in range(0, len(case_file.cases), BATCH):
             chunk = case_file.cases[start:start + BATCH]
             batch = [(case, case_facts(case_file.graph, case, subjects)) for case in chunk]
-            for (case, facts), outcome in zip(batch, _classify(engine, batch, candidates), strict=True):
+            for (case, facts), outcome in zip(batch, _classify(self.engine, batch, self.candidates), strict=True):
                 if isinstance(outcome, InconsistentError):
-                    errors.append(FileError(str(path), clashing_facts(engine, ontology, path, case, facts),
-                                            int(InconsistentError.exit_code)))
+                    inference.errors.append(FileError(
+                        str(path), clashing_facts(self.engine, ontology, path, case, facts),
+                        int(InconsistentError.exit_code)))
                     continue
                 explainer = Explainer(ontology, facts, outcome)
-                results.append(_result(case, path, explainer, definitions, inferred, explain))
+                inference.results.append(_result(case, path, explainer, self.definitions, inference.inferred, explain))
                 for prop in (CCKB.canonicalValue, CCKB.calciumPhosphateProduct):
                     for triple in facts.triples((None, prop, None)):
-                        inferred.add(triple)
-        if progress is not None:
-            progress(len(results))
-    return Inference(results, errors, inferred)
+                        inference.inferred.add(triple)
+        return inference
+
+
+def read_case_file(path: Path, ontology: Graph) -> CaseFile:
+    """One case file, its terms checked against the ontology and its lab values normalised."""
+    case_file = find_cases(path, parse_case(path, ontology))
+    check_terms(case_file, ontology)
+    case_file.graph += normalise(ontology, case_file.graph)
+    return case_file
 
 
 def _classify(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -41,6 +42,19 @@ def parse_turtle(path: Path) -> Graph:
     except (UnicodeDecodeError, ValueError, Warning) as error:
         raise InputFileError(f"{path}: not readable as Turtle: {error}") from None
     return graph
+
+
+def parse_case(path: Path, ontology: Graph) -> Graph:
+    """A case file: Turtle, or a GA4GH Phenopacket v2 JSON file (.json), converted into a case
+    (docs/phenopackets.md); its terms that map to nothing are logged and left out."""
+    if path.suffix.lower() != ".json":
+        return parse_turtle(path)
+    from .phenopacket_in import read_phenopacket
+
+    imported = read_phenopacket(path, ontology)
+    for line in imported.unmapped:
+        logging.getLogger("calcinosis_kb").warning("kb: %s: not imported: %s", path, line)
+    return imported.graph
 
 
 def merge(graphs: Iterable[Graph]) -> Graph:

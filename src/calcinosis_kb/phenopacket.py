@@ -1,0 +1,15 @@
+"""GA4GH Phenopacket v2 in and out: `kb export --format phenopacket`, `kb import`, and Phenopacket
+JSON files given to `kb infer`. The mapping is in phenopacket_map.py (read from ontology/mappings.ttl),
+the export in phenopacket_out.py, the import in phenopacket_in.py; docs/phenopackets.md explains it."""
+
+from .phenopacket_in import ImportedCase, import_phenopacket, phenopacket_to_case, read_phenopacket
+from .phenopacket_out import PhenopacketExport, phenopacket_export
+
+__all__ = [
+    "ImportedCase",
+    "PhenopacketExport",
+    "import_phenopacket",
+    "phenopacket_export",
+    "phenopacket_to_case",
+    "read_phenopacket",
+]

@@ -1,0 +1,208 @@
+"""GA4GH Phenopacket v2 out and in: every shipped case is exported, read back by the `phenopackets`
+package (protobuf json_format, not our writer), imported as a case and classified again; the
+subtypes and patterns must be those of the original case file."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from google.protobuf import json_format
+from phenopackets import Phenopacket
+from typer.testing import CliRunner
+
+from calcinosis_kb.cli import app
+from calcinosis_kb.infer import Inference, infer
+from calcinosis_kb.kbdir import KnowledgeBase
+from calcinosis_kb.loading import load_ontology
+from calcinosis_kb.namespaces import CCKB
+from calcinosis_kb.phenopacket import phenopacket_export, phenopacket_to_case
+from calcinosis_kb.validation import validate
+
+from .conftest import DATA, ROOT, SHARED, by_case
+
+PACKETS = DATA / "phenopackets"
+SHIPPED_CASES = sorted(
+    match for path in sorted((ROOT / "cases").glob("*.ttl"))
+    for match in re.findall(r"^case:(\S+) a cckb:CalcinosisCutis", path.read_text(encoding="utf-8"), re.M)
+)
+
+
+@pytest.fixture(scope="session")
+def exported(kb: KnowledgeBase) -> dict[str, dict[str, object]]:
+    return dict(phenopacket_export(kb, kb.case_files, inferred=False).packets)
+
+
+@pytest.fixture(scope="session")
+def round_trip(kb: KnowledgeBase, exported: dict[str, dict[str, object]],
+               tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Each export written as JSON, read back by protobuf, and imported as a Turtle case file."""
+    folder = tmp_path_factory.mktemp("phenopackets")
+    (folder / "json").mkdir()
+    (folder / "ttl").mkdir()
+    for case_id, packet in exported.items():
+        text = json.dumps(packet, ensure_ascii=False, indent=2)
+        (folder / "json" / f"{case_id}.json").write_text(text, encoding="utf-8")
+        message = json_format.Parse(text, Phenopacket())  # the independent reader
+        reread = json_format.MessageToDict(message)
+        imported = phenopacket_to_case(kb, reread, f"{case_id}.json")
+        (folder / "ttl" / f"{case_id}.ttl").write_text(imported.turtle, encoding="utf-8")
+    return folder / "json", folder / "ttl"
+
+
+@pytest.fixture(scope="session")
+def reimported(kb: KnowledgeBase, round_trip: tuple[Path, Path]) -> Inference:
+    return infer(kb, sorted(round_trip[1].glob("*.ttl")), explain=False)
+
+
+@pytest.fixture(scope="session")
+def json_inferred(kb: KnowledgeBase, round_trip: tuple[Path, Path]) -> Inference:
+    """`kb infer` given the Phenopacket JSON files themselves."""
+    return infer(kb, sorted(round_trip[0].glob("*.json")), explain=False)
+
+
+def test_every_shipped_case_is_exported(exported: dict[str, dict[str, object]]) -> None:
+    assert SHIPPED_CASES and sorted(exported) == SHIPPED_CASES
+
+
+@pytest.mark.parametrize("case_id", SHIPPED_CASES)
+def test_round_trip_keeps_subtypes_and_patterns(
+    case_id: str, shipped: Inference, reimported: Inference, json_inferred: Inference
+) -> None:
+    original = by_case(shipped)[f"case:{case_id}"]
+    assert not reimported.errors and not json_inferred.errors
+    for inference in (reimported, json_inferred):
+        again = by_case(inference)[f"case:{case_id}"]
+        for key in ("inferred_subtypes", "inferred_patterns", "authors_subtypes", "authors_patterns"):
+            assert again[key] == original[key], (case_id, key)
+
+
+def test_imported_cases_pass_validation(kb: KnowledgeBase, round_trip: tuple[Path, Path]) -> None:
+    """The imported Turtle is a valid case file: SHACL, terms, units, consistency, and (the source
+    texts being at hand) even the quotes, which travel in evidence and externalReferences."""
+    report = validate(kb, sorted(round_trip[1].glob("*.ttl")))
+    allowed = set() if kb.sources_dir is not None else {"quote"}
+    assert [p.as_text() for p in report.problems if p.kind not in allowed] == []
+
+
+def _identifiers() -> set[str]:
+    found: set[str] = set()
+    with (SHARED / "reference" / "identifiers.csv").open(encoding="utf-8") as stream:
+        for row in csv.DictReader(stream):
+            for column in ("mondo", "hpo", "doid", "ncit", "snomed", "icd10", "umls", "chebi", "loinc", "uberon",
+                           "orphanet"):
+                for cell in re.split(r"[;,|\s]+", row[column] or ""):
+                    if cell:
+                        found.add(cell if ":" in cell else f"LOINC:{cell}")
+    return found
+
+
+def _classes(value: object) -> list[dict[str, str]]:
+    """Every OntologyClass (an object with id and label) in a JSON value."""
+    if isinstance(value, dict):
+        own = [value] if {"id", "label"} <= set(value) else []
+        return own + [c for item in value.values() for c in _classes(item)]
+    if isinstance(value, list):
+        return [c for item in value for c in _classes(item)]
+    return []
+
+
+def test_identifiers_are_verified_or_our_own(kb: KnowledgeBase, exported: dict[str, dict[str, object]]) -> None:
+    verified = _identifiers()
+    ontology = load_ontology(kb)
+    used: set[str] = set()
+    for packet in exported.values():
+        for cls in _classes(packet):
+            ident = cls["id"]
+            used.add(ident)
+            if ident.startswith("cckb:"):
+                assert (CCKB[ident[5:]], None, None) in ontology, ident
+            else:
+                assert ident in verified, ident
+        meta = packet["metaData"]
+        assert isinstance(meta, dict)
+        declared = {r["namespacePrefix"] for r in meta["resources"]}
+        assert {i.split(":")[0] for c in _classes(packet) for i in [c["id"]]} <= declared
+    assert any(i.startswith("HP:") for i in used) and any(i.startswith("MONDO:") for i in used)
+    assert any(i.startswith("LOINC:") for i in used) and any(i.startswith("UBERON:") for i in used)
+
+
+def test_export_keeps_the_facts_structure(exported: dict[str, dict[str, object]]) -> None:
+    carrascosa = exported["carrascosa2011"]
+    subject = carrascosa["subject"]
+    assert subject == {"id": "carrascosa2011-patient", "timeAtLastEncounter": {"age": {"iso8601duration": "P87Y"}},
+                       "vitalStatus": {"status": "DECEASED"}, "sex": "FEMALE"}
+    excluded = [d["term"]["id"] for d in carrascosa["diseases"] if d.get("excluded")]  # type: ignore[index,union-attr]
+    assert excluded == ["cckb:KidneyDisease", "cckb:MineralMetabolismDisorder"]
+    evidence = carrascosa["phenotypicFeatures"][0]["evidence"][0]["reference"]  # type: ignore[index]
+    assert evidence["id"] == "DOI:10.1136/bcr.01.2011.3732"
+    complications = [d for d in exported["bender2024"]["diseases"] if "onset" in d]  # type: ignore[attr-defined,operator]
+    assert len(complications) == 3
+    meta = carrascosa["metaData"]
+    assert meta["phenopacketSchemaVersion"] == "2.0"  # type: ignore[index]
+
+
+def test_export_is_reproducible_and_notes_unmapped_terms(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = phenopacket_export(kb, kb.case_files[:1], inferred=False)
+    assert first == phenopacket_export(kb, kb.case_files[:1], inferred=False)
+    [note] = [n for n in first.notes if "no verified identifier" in n]
+    assert "cckb:Biopsy (biopsy)" in note  # amonkar2022 was diagnosed by a biopsy, which has no verified id
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    packets = phenopacket_export(kb, kb.case_files[:1], inferred=False).packets
+    assert packets[0][1]["metaData"]["created"] == "2023-11-14T22:13:20Z"  # type: ignore[index]
+
+
+def test_inferred_export_marks_the_reasoners_subtypes(kb: KnowledgeBase, shipped: Inference) -> None:
+    packets = dict(phenopacket_export(kb, kb.case_files, inferred=True).packets)
+    for case, result in by_case(shipped).items():
+        interpretations = packets[case.removeprefix("case:")].get("interpretations", [])
+        inferred = [i for i in interpretations if "#inferred-" in i["id"]]  # type: ignore[union-attr,index]
+        assert len(inferred) == len(result["inferred_subtypes"]) + len(result["inferred_patterns"])  # type: ignore[arg-type]
+        assert all("inferred by HermiT" in i["summary"] for i in inferred)  # type: ignore[index]
+
+
+# --- kb import and kb infer through the CLI ---------------------------------------------------------
+
+
+def test_import_foreign_phenopacket_and_infer_it(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "foreign.ttl"
+    result = runner.invoke(app, ["import", str(PACKETS / "foreign.json"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    for expected in ("cckb:SystemicSclerosis", "cckb:numericValue 11.0", 'cckb:unit "mg/dL"', "cckb:Methotrexate",
+                     "cckb:hasSite cckb:Thigh", "cckb:ageInYears 1.5", "cckb:hasSex cckb:Female"):
+        assert expected in text
+    assert "HP:0001482" in result.stderr  # excluded, and no absence class negates it
+    again = runner.invoke(app, ["import", str(PACKETS / "foreign.json"), "-o", str(out)])
+    assert again.exit_code == 2 and "--force" in again.stderr
+    inferred = runner.invoke(app, ["infer", str(PACKETS / "foreign.json"), "-f", "json", "--no-explain"])
+    assert inferred.exit_code == 0, inferred.output
+    (case,) = json.loads(inferred.stdout)
+    assert case["file"].endswith("foreign.json")
+    assert sorted(case["inferred_subtypes"]) == ["dystrophic", "metastatic"]  # SSc; Ca x P = 77 > 70
+
+
+def test_import_to_stdout_lists_unmappable_terms(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["import", str(PACKETS / "unmappable.json")])
+    assert result.exit_code == 0
+    assert "not imported: HP:0010766" in result.stderr
+    assert "cckb:SubcutaneousCalcification" in result.stdout
+
+
+@pytest.mark.parametrize(("name", "code", "words"), [
+    ("invalid-json.json", 3, ["invalid-json.json:3", "not valid JSON"]),
+    ("wrong-field.json", 3, ["wrong-field.json", "not a valid Phenopacket v2", "excludedd"]),
+    ("nothing-usable.json", 4, ["nothing to import", "HP:0010766", "HP:0003761"]),
+    ("missing.json", 3, ["missing.json: no such file"]),
+])
+def test_bad_phenopackets(runner: CliRunner, name: str, code: int, words: list[str]) -> None:
+    result = runner.invoke(app, ["import", str(PACKETS / name)])
+    assert result.exit_code == code
+    line = result.stderr.strip()
+    assert "\n" not in line and "Traceback" not in line
+    for word in words:
+        assert word in line
+    assert result.stdout == ""
