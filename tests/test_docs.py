@@ -44,4 +44,6 @@ def test_version_single_source() -> None:
 
     ontology = (ROOT / "ontology" / "calcinosis-kb.ttl").read_text()
     assert f'owl:versionInfo "{__version__}"' in ontology
-    assert f"/releases/{__version__}/ontology>" in ontology
+    from calcinosis_kb.exportgraph import ARTEFACT, release_iri
+
+    assert f"<{release_iri(__version__, ARTEFACT + '.owl')}>" in ontology  # the IRI `kb release` gives the .owl

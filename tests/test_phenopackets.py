@@ -206,3 +206,30 @@ def test_bad_phenopackets(runner: CliRunner, name: str, code: int, words: list[s
     for word in words:
         assert word in line
     assert result.stdout == ""
+
+
+def test_list_export_imports_as_one_file_of_every_case(
+    runner: CliRunner, kb: KnowledgeBase, shipped: Inference, tmp_path: Path
+) -> None:
+    listed = tmp_path / "all.json"
+    assert runner.invoke(app, ["export", "-f", "phenopacket", "-o", str(listed)]).exit_code == 0
+    case_file = tmp_path / "all.ttl"
+    result = runner.invoke(app, ["import", str(listed), "-o", str(case_file)])
+    assert result.exit_code == 0, result.stderr
+    assert f"wrote {len(SHIPPED_CASES)} case(s)" in result.stderr
+    again = {r.case: (r.inferred_subtypes, r.inferred_patterns) for r in infer(kb, [case_file], explain=False).results}
+    assert again == {r.case: (r.inferred_subtypes, r.inferred_patterns) for r in shipped.results}
+
+
+@pytest.mark.parametrize(("items", "code", "words"), [
+    ([], 3, ["an empty list"]),
+    (["foreign.json", "foreign.json"], 3, ["[1]: a second Phenopacket with id"]),
+    (["nothing-usable.json"], 4, ["nothing to import"]),
+])
+def test_bad_phenopacket_lists(runner: CliRunner, tmp_path: Path, items: list[str], code: int,
+                               words: list[str]) -> None:
+    listed = tmp_path / "list.json"
+    listed.write_text(json.dumps([json.loads((PACKETS / item).read_text()) for item in items]))
+    result = runner.invoke(app, ["import", str(listed)])
+    assert result.exit_code == code
+    assert "\n" not in result.stderr.strip() and all(word in result.stderr for word in words)

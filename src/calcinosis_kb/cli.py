@@ -398,7 +398,8 @@ def release(
 
 @app.command("import")
 def import_(
-    phenopacket: Annotated[Path, typer.Argument(help="A GA4GH Phenopacket v2 JSON file.")],
+    phenopacket: Annotated[Path, typer.Argument(
+        help="A GA4GH Phenopacket v2 JSON file: one object, or a list of them as kb export writes.")],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the case here (Turtle); default: stdout.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
@@ -420,7 +421,8 @@ def import_(
             typer.echo(imported.turtle, nl=False)
         else:
             write_file(output, imported.turtle, force)
-            typer.echo(f"kb: wrote case {imported.case.rsplit('/', 1)[-1]} to {output}", err=True)
+            names = ", ".join(case.rsplit("/", 1)[-1] for case in imported.cases)
+            typer.echo(f"kb: wrote {len(imported.cases)} case(s) ({names}) to {output}", err=True)
 
     run(action)
 

@@ -63,7 +63,7 @@ def _java(quick_start: bool = False) -> dict[str, Any]:
             hermit = _hermit_dir()
             try:
                 options = [*JVM_OPTIONS, *(QUICK_START if quick_start else ())]
-                jpype.startJVM(_jvm_library(java), *options, classpath=[str(hermit / "HermiT.jar"), str(hermit)],
+                jpype.startJVM(_jvm_library(java), *options, classpath=[str(hermit / "HermiT.jar")],
                                convertStrings=True)
             except OSError as error:
                 raise EnvironmentProblem(f"could not start the JVM ({error}): {INSTALL_JAVA}") from None

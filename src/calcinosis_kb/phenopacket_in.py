@@ -36,6 +36,11 @@ class ImportedCase:
     """Terms of the Phenopacket that no cckb term maps to, and elements left out because of them."""
     notes: list[str] = field(default_factory=list)
     source: str = ""
+    cases: list[URIRef] = field(default_factory=list)
+    """Every case imported: the one above, or each of a list of Phenopackets."""
+
+    def __post_init__(self) -> None:
+        self.cases = self.cases or [self.case]
 
     @property
     def turtle(self) -> str:
@@ -64,7 +69,36 @@ def read_phenopacket(path: Path, ontology: Graph) -> ImportedCase:
                              "JSON object") from None
     except UnicodeDecodeError as error:
         raise InputFileError(f"{path}: not UTF-8 text: {error.reason}") from None
-    return case_from_phenopacket(Vocabulary.from_ontology(ontology), data, str(path))
+    vocabulary = Vocabulary.from_ontology(ontology)
+    if isinstance(data, list):  # as `kb export --format phenopacket` writes several cases
+        return _several(vocabulary, data, str(path))
+    return case_from_phenopacket(vocabulary, data, str(path))
+
+
+def _several(vocabulary: Vocabulary, items: list[object], where: str) -> ImportedCase:
+    """A JSON list of Phenopackets as one case file with a case each; an item with nothing usable
+    is listed and left out, as an unmapped term is."""
+    if not items:
+        raise InputFileError(f"{where}: an empty list; give a Phenopacket v2 object or a list of them")
+    imported: list[ImportedCase] = []
+    skipped: list[str] = []
+    for index, item in enumerate(items):
+        try:
+            one = case_from_phenopacket(vocabulary, item, f"{where}[{index}]")
+        except KnowledgeError as error:
+            skipped.append(error.message)
+            continue
+        if any(one.case == other.case for other in imported):
+            raise InputFileError(f"{where}[{index}]: a second Phenopacket with id {one.source!r}; ids must differ")
+        imported.append(one)
+    if not imported:
+        raise KnowledgeError(f"{where}: nothing to import: " + "; ".join(skipped))
+    graph = new_graph()
+    for one in imported:
+        graph += one.graph
+    return ImportedCase(imported[0].case, graph, [u for one in imported for u in one.unmapped] + skipped,
+                        [n for one in imported for n in one.notes], ", ".join(one.source for one in imported),
+                        [one.case for one in imported])
 
 
 def validate_phenopacket(data: object, where: str) -> None:
