@@ -77,6 +77,11 @@ def warm_cli(kb: KnowledgeBase, runs: int = 5) -> float:
     return statistics.median(times)
 
 
+def load() -> str:
+    """The 1, 5 and 15 minute load averages: the machine is shared, so say how busy it was."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=10000)
@@ -92,12 +97,14 @@ def main() -> None:
         built = time.perf_counter() - start
         oxigraph = time_oxigraph(kb, queries)
         cli = warm_cli(kb)
-        print(f"{args.cases} cases: store built in {built:.0f} s (reasoning included); warm `kb query` {cli:.2f} s")
+        print(f"{args.cases} cases: store built in {built:.0f} s (reasoning included); warm `kb query` {cli:.2f} s "
+              f"(median of 5 runs of `kb query subtype-counts`); load average {load()}")
         print(f"{'query':40} {'pyoxigraph s':>12} {'rows':>8}")
         for name, (seconds, rows) in sorted(oxigraph.items()):
             print(f"{name:40} {seconds:12.3f} {rows:8d}")
         values = [s for s, _ in oxigraph.values()]
         print(f"{'max / median':40} {max(values):12.3f} / {statistics.median(values):.3f}")
+        print(f"load average after the timings: {load()}")
 
         if args.rdflib_cases:
             small = knowledge_base(Path(folder) / "small", args.rdflib_cases)
@@ -108,6 +115,9 @@ def main() -> None:
             for name in sorted(side):
                 print(f"{name:40} {side[name][0]:12.3f} {reference[name][0]:10.3f} "
                       f"{'yes' if side[name][1] == reference[name][1] else 'NO':>10}")
+            ours, theirs = [s for s, _ in side.values()], [s for s, _ in reference.values()]
+            print(f"{'max / median':40} {max(ours):12.3f} / {statistics.median(ours):.3f}"
+                  f"   {max(theirs):.3f} / {statistics.median(theirs):.3f}")
 
 
 if __name__ == "__main__":

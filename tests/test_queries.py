@@ -6,19 +6,22 @@ import json
 import os
 import subprocess
 import sys
+from itertools import product
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import DCTERMS, RDF, RDFS, Graph, URIRef
+from rdflib.term import Node
 from typer.testing import CliRunner
 
 from calcinosis_kb.cli import app
 from calcinosis_kb.errors import ExitCode
 from calcinosis_kb.infer import Inference
 from calcinosis_kb.kbdir import KnowledgeBase
-from calcinosis_kb.namespaces import CCKB
-from calcinosis_kb.queries import load_queries
+from calcinosis_kb.namespaces import CCKB, DEFINITION, PATTERN_WORDS, SUBTYPE_WORDS, curie
+from calcinosis_kb.queries import bind, expand, load_queries, order_solutions, run_local, split_order
 from calcinosis_kb.querydocs import render
+from calcinosis_kb.store import open_store
 
 from .conftest import ROOT
 
@@ -176,3 +179,332 @@ def test_missing_and_ill_typed_parameters(runner: CliRunner, kb_copy: Path) -> N
     assert "--param age='old' is not a valid integer" in ill_typed.stderr
     older = run_query(runner, "by-age", "-p", "age=80", "--kb", str(kb_copy))
     assert {r["case"] for r in older} == {"case:carrascosa2011"}
+
+
+# Every named query's rows, worked out again in plain Python over the case files, the ontology
+# and the reasoner's conclusions (the `shipped` inference): never read from the query store.
+
+RDFS_LABEL, RDF_TYPE, SUBCLASS = RDFS.label, RDF.type, RDFS.subClassOf
+Row = tuple[str | None, ...]
+
+
+class Expected:
+    """The asserted triples of the shipped knowledge base plus what the reasoner concluded."""
+
+    def __init__(self, kb: KnowledgeBase, inference: Inference) -> None:
+        self.graph = Graph()
+        for path in kb.ontology_files + kb.case_files:
+            self.graph.parse(path, format="turtle")
+        self.graph += inference.inferred
+        self.results = {URIRef(expand(r.case) or r.case): r for r in inference.results}
+        words = {**SUBTYPE_WORDS, **PATTERN_WORDS}
+        for case, result in self.results.items():
+            for local, word in words.items():
+                if word in result.inferred_subtypes + result.inferred_patterns:
+                    self.graph.add((case, RDF_TYPE, CCKB[local]))
+
+    def supers(self, cls: Node) -> set[Node]:
+        """cls and every class above it (through rdfs:subClassOf, named or not)."""
+        found, todo = {cls}, [cls]
+        while todo:
+            for parent in self.graph.objects(todo.pop(), SUBCLASS):
+                if parent not in found:
+                    found.add(parent)
+                    todo.append(parent)
+        return found
+
+    def types(self, node: Node) -> set[Node]:
+        asserted = set(self.graph.objects(node, RDF_TYPE))
+        return asserted | {s for t in asserted for s in self.supers(t) if isinstance(s, URIRef)}
+
+    def most_specific(self, node: Node) -> set[Node]:
+        types = self.types(node)
+        return {c for c in types if not any((t, SUBCLASS, c) in self.graph for t in types)}
+
+    def labels(self, node: Node) -> list[str | None]:
+        """The node's labels; [None] when it has none (an unbound OPTIONAL)."""
+        return [str(label) for label in self.graph.objects(node, RDFS_LABEL)] or [None]
+
+    def values(self, node: Node, *path: URIRef) -> list[str | None]:
+        nodes: list[Node] = [node]
+        for step in path:
+            nodes = [o for n in nodes for o in self.graph.objects(n, step)]
+        return [text(n) for n in nodes] or [None]
+
+    def cases(self) -> list[URIRef]:
+        return sorted(c for c in self.results if CCKB.CalcinosisCutis in self.types(c))
+
+    def subtypes(self, case: Node) -> list[Node]:
+        return [c for c in self.types(case) if (c, SUBCLASS, CCKB.EtiologicSubtype) in self.graph]
+
+    def direct_subclasses(self, parent: URIRef) -> list[Node]:
+        return sorted(self.graph.subjects(SUBCLASS, parent))
+
+    def facts(self, case: Node, prop: URIRef) -> list[Node]:
+        return list(self.graph.objects(case, prop))
+
+    def kinds(self, fact: Node) -> list[str]:
+        return [str(label) for c in self.most_specific(fact) for label in self.graph.objects(c, RDFS_LABEL)]
+
+
+def text(term: Node | None) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return curie(str(term)).strip("<>")
+    return str(term)
+
+
+def count_rows(groups: dict[Row, set[Node]]) -> list[Row]:
+    return [(*key, str(len(cases))) for key, cases in groups.items()]
+
+
+@pytest.fixture(scope="module")
+def expected(kb: KnowledgeBase, shipped: Inference) -> Expected:
+    return Expected(kb, shipped)
+
+
+def rows_of(runner: CliRunner, name: str, *params: str) -> list[Row]:
+    args = [arg for param in params for arg in ("-p", param)]
+    rows = run_query(runner, name, *args)
+    return sorted((tuple(row.values()) for row in rows), key=repr)
+
+
+def same(actual: list[Row], wanted: list[Row] | set[Row]) -> None:
+    assert actual == sorted(wanted, key=repr)
+
+
+SUBTYPES = sorted(f"cckb:{local}" for local in SUBTYPE_WORDS)
+PATTERNS = sorted(f"cckb:{local}" for local in PATTERN_WORDS)
+
+
+def test_every_clinical_query_has_a_row_check() -> None:
+    checked = {name.removeprefix("test_rows_").replace("_", "-") for name in globals() if name.startswith("test_rows_")}
+    assert {p.stem for p in CLINICAL} <= checked
+
+
+def test_rows_association_frequencies(runner: CliRunner, expected: Expected) -> None:
+    g, wanted = expected.graph, set()
+    for kind in (CCKB.AssociationFrequencyClaim, CCKB.SubtypeFrequencyClaim):
+        for claim in {c for c in g.subjects(RDF_TYPE, None) if kind in expected.types(c)}:
+            for statement, quote, source in product(g.objects(claim, CCKB.statement), g.objects(claim, CCKB.quote),
+                                                    expected.values(claim, DCTERMS.source, RDFS_LABEL)):
+                for low, high in product(expected.values(claim, CCKB.percentLow),
+                                         expected.values(claim, CCKB.percentHigh)):
+                    wanted.add((text(claim), str(statement), low, high, source, str(quote)))
+    assert wanted
+    same(rows_of(runner, "association-frequencies"), wanted)
+
+
+def test_rows_case_evidence(runner: CliRunner, expected: Expected) -> None:
+    g = expected.graph
+    for node in expected.cases():
+        case, wanted = text(node) or "", []
+        for prop, fact in g.predicate_objects(node):
+            if isinstance(fact, URIRef) and not str(fact).startswith(str(CCKB)):
+                for prop_label, quote, kind in product(g.objects(prop, RDFS_LABEL), g.objects(fact, CCKB.quote),
+                                                       expected.kinds(fact) or [None]):
+                    wanted.append((case, str(prop_label), text(fact), kind, str(quote)))
+        assert wanted, case
+        same(rows_of(runner, "case-evidence", f"case={case}"), wanted)
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_rows_cases_by_pattern(runner: CliRunner, expected: Expected, pattern: str) -> None:
+    node = URIRef(expand(pattern) or pattern)
+    wanted = {(pattern, text(case), label, subtype)
+              for case in expected.cases() if node in expected.types(case)
+              for label in expected.labels(case)
+              for subtype in [s for c in expected.subtypes(case) for s in expected.labels(c)] or [None]}
+    same(rows_of(runner, "cases-by-pattern", f"pattern={pattern}"), wanted)
+
+
+@pytest.mark.parametrize("subtype", SUBTYPES)
+def test_rows_cases_by_subtype(runner: CliRunner, expected: Expected, subtype: str) -> None:
+    node = URIRef(expand(subtype) or subtype)
+    wanted = {(subtype, text(case), label, source, authors)
+              for case in expected.cases() if node in expected.types(case)
+              for label in expected.labels(case)
+              for source in expected.values(case, CCKB.hasSource, RDFS_LABEL)
+              for authors in expected.values(case, CCKB.hasAuthorsDiagnosis, CCKB.statedSubtype, RDFS_LABEL)}
+    same(rows_of(runner, "cases-by-subtype", f"subtype={subtype}"), wanted)
+
+
+def test_rows_conditions_with_counts(runner: CliRunner, expected: Expected) -> None:
+    groups: dict[Row, set[Node]] = {}
+    for case in expected.cases():
+        for fact in expected.facts(case, CCKB.hasCondition):
+            for kind in expected.kinds(fact) if CCKB.Condition in expected.types(fact) else []:
+                groups.setdefault((kind,), set()).add(case)
+    same(rows_of(runner, "conditions-with-counts"), count_rows(groups))
+
+
+def test_rows_conflicting_claims(runner: CliRunner, expected: Expected) -> None:
+    g, wanted = expected.graph, set()
+    for claim, other in g.subject_objects(CCKB.conflictsWith):
+        if str(claim) < str(other):
+            wanted |= set(product([text(claim)], expected.values(claim, CCKB.statement),
+                                  expected.values(claim, DCTERMS.source, RDFS_LABEL), [text(other)],
+                                  expected.values(other, CCKB.statement),
+                                  expected.values(other, DCTERMS.source, RDFS_LABEL)))
+    assert wanted
+    same(rows_of(runner, "conflicting-claims"), wanted)
+
+
+@pytest.mark.parametrize("words", ["thigh", "Calcinosis", "SYSTEMIC SCLEROSIS", "no such words"])
+def test_rows_find_cases(runner: CliRunner, expected: Expected, words: str) -> None:
+    wanted = [(words, text(case), label) for case in expected.cases() for label in expected.labels(case)
+              if label is not None and words.lower() in label.lower()]
+    same(rows_of(runner, "find-cases", f"text={words}"), wanted)
+
+
+def test_rows_imaging_findings(runner: CliRunner, expected: Expected) -> None:
+    wanted = [(text(case), kind, finding)
+              for case in expected.cases() for fact in expected.facts(case, CCKB.hasImaging)
+              if CCKB.ImagingStudy in expected.types(fact)
+              for kind in expected.kinds(fact) for finding in expected.values(fact, CCKB.findingText)]
+    assert wanted
+    same(rows_of(runner, "imaging-findings"), wanted)
+
+
+def test_rows_lab_profile_by_subtype(runner: CliRunner, expected: Expected) -> None:
+    g, groups = expected.graph, {}
+    for case in expected.cases():
+        for subtype, fact in product(expected.subtypes(case), expected.facts(case, CCKB.hasLabResult)):
+            tests = [c for c in expected.types(fact) if (c, SUBCLASS, CCKB.LabResult) in g]
+            for key in product(expected.labels(subtype), [t for c in tests for t in expected.labels(c)],
+                               expected.values(fact, CCKB.hasInterpretation, RDFS_LABEL)):
+                groups.setdefault(key, set()).add(case)
+    assert groups
+    same(rows_of(runner, "lab-profile-by-subtype"), count_rows(groups))
+
+
+def test_rows_lesion_sites_by_subtype(runner: CliRunner, expected: Expected) -> None:
+    groups: dict[Row, set[Node]] = {}
+    for case in expected.cases():
+        sites = [s for s in expected.values(case, CCKB.hasLesion, CCKB.hasSite) if s is not None]
+        for subtype, site in product(expected.subtypes(case), sites):
+            for key in product(expected.labels(subtype), expected.labels(URIRef(expand(site) or site))):
+                groups.setdefault(key, set()).add(case)
+    assert groups
+    same(rows_of(runner, "lesion-sites-by-subtype"), count_rows(groups))
+
+
+def test_rows_subtype_counts(runner: CliRunner, expected: Expected) -> None:
+    groups: dict[Row, set[Node]] = {}
+    for subtype in expected.direct_subclasses(CCKB.EtiologicSubtype):
+        for label in expected.labels(subtype):
+            groups[(label,)] = {c for c in expected.cases() if subtype in expected.types(c)}
+    same(rows_of(runner, "subtype-counts"), count_rows(groups))
+    assert sum(int(r[1] or 0) for r in rows_of(runner, "subtype-counts")) == \
+        sum(len(r.inferred_subtypes) for r in expected.results.values())
+
+
+def test_rows_subtype_definitions(runner: CliRunner, expected: Expected) -> None:
+    g, wanted = expected.graph, set()
+    for parent in (CCKB.EtiologicSubtype, CCKB.MorphologicPattern):
+        for cls in expected.direct_subclasses(parent):
+            wanted |= {row for row in product(expected.labels(parent), [text(cls)],
+                                              [str(x) for x in g.objects(cls, RDFS_LABEL)],
+                                              [str(x) for x in g.objects(cls, DEFINITION)],
+                                              expected.values(cls, DCTERMS.source, RDFS_LABEL))}
+    assert len({row[1] for row in wanted}) == len(SUBTYPES) + len(PATTERNS)
+    same(rows_of(runner, "subtype-definitions"), wanted)
+
+
+def test_rows_subtype_disagreements(runner: CliRunner, expected: Expected) -> None:
+    g, wanted = expected.graph, []
+    for case in expected.cases():
+        for stated in expected.facts(case, CCKB.hasAuthorsDiagnosis):
+            for subtype in g.objects(stated, CCKB.statedSubtype):
+                if subtype not in expected.types(case):
+                    wanted += [(text(case), str(label)) for label in g.objects(subtype, RDFS_LABEL)]
+    disagreeing = {r.case for r in expected.results.values() if r.agrees is False}
+    assert {row[0] for row in wanted} == disagreeing  # the reasoner's own verdict, read another way
+    same(rows_of(runner, "subtype-disagreements"), wanted)
+
+
+def test_rows_surgical_excision_outcomes(runner: CliRunner, expected: Expected) -> None:
+    wanted = set()
+    for case in expected.cases():
+        for fact, procedure in product(expected.facts(case, CCKB.hasTreatment),
+                                       (CCKB.SurgicalExcision, CCKB.Debridement)):
+            if procedure in expected.types(fact):
+                wanted |= set(product(
+                    [text(case)], expected.labels(procedure), expected.values(case, CCKB.hasLesion, CCKB.sizeText),
+                    expected.values(fact, CCKB.hasOutcome, RDFS_LABEL),
+                    [s for c in expected.subtypes(case) for s in expected.labels(c)] or [None]))
+    assert wanted
+    same(rows_of(runner, "surgical-excision-outcomes"), wanted)
+
+
+def test_rows_treatment_doses(runner: CliRunner, expected: Expected) -> None:
+    g, wanted = expected.graph, []
+    for claim in {c for c in g.subjects(RDF_TYPE, None) if CCKB.TreatmentClaim in expected.types(c)}:
+        wanted += list(product(expected.values(claim, CCKB.aboutTreatment, RDFS_LABEL),
+                               expected.values(claim, CCKB.doseText), expected.values(claim, CCKB.statement),
+                               expected.values(claim, DCTERMS.source, RDFS_LABEL)))
+    assert wanted
+    same(rows_of(runner, "treatment-doses"), wanted)
+
+
+def treatment_rows(expected: Expected, case: URIRef) -> list[tuple[str, str | None, str | None]]:
+    return [(kind, dose, outcome)
+            for fact in expected.facts(case, CCKB.hasTreatment) if CCKB.Treatment in expected.types(fact)
+            for kind in expected.kinds(fact)
+            for dose in expected.values(fact, CCKB.doseText)
+            for outcome in expected.values(fact, CCKB.hasOutcome, RDFS_LABEL)]
+
+
+@pytest.mark.parametrize("condition", ["cckb:SystemicSclerosis", "cckb:ConnectiveTissueDisease", "cckb:Condition"])
+@pytest.mark.parametrize("subtype", ["cckb:DystrophicCalcinosisCutis", "cckb:MetastaticCalcinosisCutis"])
+def test_rows_treatments_by_subtype_and_condition(runner: CliRunner, expected: Expected, subtype: str,
+                                                  condition: str) -> None:
+    subtype_node, condition_node = URIRef(expand(subtype) or subtype), URIRef(expand(condition) or condition)
+    wanted = {(subtype, condition, text(case), *row)
+              for case in expected.cases() if subtype_node in expected.types(case)
+              if any(condition_node in expected.types(c) for c in expected.facts(case, CCKB.hasCondition))
+              for row in treatment_rows(expected, case)}
+    same(rows_of(runner, "treatments-by-subtype-and-condition", f"subtype={subtype}", f"condition={condition}"),
+         wanted)
+
+
+@pytest.mark.parametrize("subtype", SUBTYPES)
+def test_rows_treatments_by_subtype(runner: CliRunner, expected: Expected, subtype: str) -> None:
+    node = URIRef(expand(subtype) or subtype)
+    wanted = {(subtype, text(case), *row)
+              for case in expected.cases() if node in expected.types(case) for row in treatment_rows(expected, case)}
+    same(rows_of(runner, "treatments-by-subtype", f"subtype={subtype}"), wanted)
+
+
+def test_rows_undetermined_cases(runner: CliRunner, expected: Expected) -> None:
+    wanted = [(text(case), label) for case in expected.cases() if not expected.subtypes(case)
+              for label in expected.labels(case)]
+    assert {row[0] for row in wanted} == {r.case for r in expected.results.values() if not r.inferred_subtypes}
+    same(rows_of(runner, "undetermined-cases"), wanted)
+
+
+@pytest.mark.parametrize("path", QUERIES, ids=[p.stem for p in QUERIES])
+def test_order_applied_in_python_is_pyoxigraphs(kb: KnowledgeBase, path: Path) -> None:
+    query = load_queries([path])[path.stem]
+    store = open_store(kb)
+    assert split_order(query.text) is not None, f"{path.name}: end with ORDER BY on plain variables"
+    mine = run_local(store, query.text, bind(query, {}))
+    engine = run_local(store, query.text, bind(query, {}), sort_here=False)
+    assert mine == engine
+
+
+def test_order_left_to_the_engine_when_sparql_does_not_fix_it() -> None:
+    import pyoxigraph
+
+    assert split_order("SELECT ?a WHERE { ?a ?b ?c } ORDER BY ?a LIMIT 3") is None
+    assert split_order("SELECT ?a WHERE { ?a ?b ?c } ORDER BY STR(?a)") is None
+    assert split_order("SELECT ?a WHERE { ?a ?b ?c } LIMIT 3 ORDER BY ?a") is None
+    text, conditions = split_order("SELECT ?a ?n WHERE { ?a ?b ?n }\nORDER BY DESC(?n) ?a\n# done\n") or ("", [])
+    assert conditions == [("n", True), ("a", False)] and "ORDER" not in text
+    iri, number, word = (pyoxigraph.NamedNode("https://example.org/x"), pyoxigraph.Literal("2", datatype=pyoxigraph.
+                         NamedNode("http://www.w3.org/2001/XMLSchema#integer")), pyoxigraph.Literal("b"))
+    assert order_solutions([[number], [word]], ["v"], [("v", False)]) is None  # numbers beside strings
+    assert order_solutions([[pyoxigraph.BlankNode()], [iri]], ["v"], [("v", False)]) is None
+    assert order_solutions([[iri], [None]], ["v"], [("w", False)]) is None  # not projected
+    assert order_solutions([[word], [None], [iri]], ["v"], [("v", True)]) == [[word], [iri], [None]]
