@@ -3,7 +3,7 @@
 FORMATS is the one list of export formats: the CLI's help, the error for an unknown format,
 `kb release` and the README's table (checked by tests/test_export.py) all come from it.
 RDF is written by pyoxigraph, OWL/XML and functional syntax by the OWL API inside HermiT's jar,
-OBO and OBO Graphs JSON by obo.py, Phenopackets by phenopacket.py; so the tests can read each
+OBO and OBO Graphs JSON by obo_model.py and obo_render.py, Phenopackets by phenopacket.py; so the tests can read each
 back with a parser that did not write it."""
 
 from __future__ import annotations
@@ -62,7 +62,8 @@ def _owl(syntax: str) -> Callable[[Selection], Artefact]:
 
 def _obo(syntax: str) -> Callable[[Selection], Artefact]:
     def write(selection: Selection) -> Artefact:
-        from .obo import collect, obo_graph, obo_text
+        from .obo_model import collect
+        from .obo_render import obo_graph, obo_text
 
         model = collect(selection.graph, selection.version, selection.version_iri)
         if syntax == "obo":

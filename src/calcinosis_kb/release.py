@@ -37,7 +37,8 @@ class Released:
 
 def artefacts(kb: KnowledgeBase, version: str) -> tuple[dict[str, str], list[str]]:
     """The release's files by name, and notes on what OBO could not carry."""
-    from .obo import collect, obo_graph, obo_text
+    from .obo_model import collect
+    from .obo_render import obo_graph, obo_text
 
     full = Selection(kb, What.all, True, kb.case_files, f"{ARTEFACT}.owl", version)
     base = Selection(kb, What.ontology, False, [], f"{ARTEFACT}-base.owl", version)
