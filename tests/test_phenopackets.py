@@ -233,3 +233,9 @@ def test_bad_phenopacket_lists(runner: CliRunner, tmp_path: Path, items: list[st
     result = runner.invoke(app, ["import", str(listed)])
     assert result.exit_code == code
     assert "\n" not in result.stderr.strip() and all(word in result.stderr for word in words)
+
+
+def test_infer_on_a_phenopacket_names_what_it_left_out(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["infer", str(PACKETS / "unmappable.json"), "--no-explain"])
+    assert result.exit_code == 0, result.stderr
+    assert "kb: note: " in result.stderr and "unmappable.json: not imported: HP:0010766" in result.stderr

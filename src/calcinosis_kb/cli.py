@@ -135,6 +135,8 @@ def infer(
         with progress_bar(len(paths)) as advance:
             inference = do_infer(knowledge_base, paths, explain=explain, progress=advance, jobs=jobs)
         render_inference(inference, chosen)
+        for note in inference.notes:
+            typer.echo(f"kb: note: {note}", err=True)
         for error in inference.errors:
             typer.echo(f"kb: {error.message}", err=True)
         if inference.errors:

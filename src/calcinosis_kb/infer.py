@@ -83,11 +83,13 @@ class Inference:
     results: list[CaseResult]
     errors: list[FileError]
     inferred: Graph  # the inferred types and normalised values, for --format ttl
+    notes: list[str] = field(default_factory=list)  # what converted input (a Phenopacket) left out
 
     def extend(self, other: Inference) -> None:
         self.results.extend(other.results)
         self.errors.extend(other.errors)
         self.inferred += other.inferred
+        self.notes.extend(other.notes)
 
 
 @dataclass
@@ -218,7 +220,7 @@ class Classifier:
         ontology = self.ontology
         inference = Inference([], [], Graph())
         try:
-            case_file = read_case_file(path, ontology)
+            case_file, inference.notes = read_case_file(path, ontology)
         except KBError as error:
             inference.errors.append(FileError(str(path), error.message, int(error.exit_code)))
             return inference
@@ -240,12 +242,14 @@ class Classifier:
         return inference
 
 
-def read_case_file(path: Path, ontology: Graph) -> CaseFile:
-    """One case file, its terms checked against the ontology and its lab values normalised."""
-    case_file = find_cases(path, parse_case(path, ontology))
+def read_case_file(path: Path, ontology: Graph) -> tuple[CaseFile, list[str]]:
+    """One case file, its terms checked against the ontology and its lab values normalised; with
+    notes on what a converted file (a Phenopacket) left out."""
+    graph, notes = parse_case(path, ontology)
+    case_file = find_cases(path, graph)
     check_terms(case_file, ontology)
     case_file.graph += normalise(ontology, case_file.graph)
-    return case_file
+    return case_file, notes
 
 
 def _classify(

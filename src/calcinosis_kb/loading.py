@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -44,17 +43,15 @@ def parse_turtle(path: Path) -> Graph:
     return graph
 
 
-def parse_case(path: Path, ontology: Graph) -> Graph:
+def parse_case(path: Path, ontology: Graph) -> tuple[Graph, list[str]]:
     """A case file: Turtle, or a GA4GH Phenopacket v2 JSON file (.json), converted into a case
-    (docs/phenopackets.md); its terms that map to nothing are logged and left out."""
+    (docs/phenopackets.md); with notes naming its terms that map to nothing and were left out."""
     if path.suffix.lower() != ".json":
-        return parse_turtle(path)
+        return parse_turtle(path), []
     from .phenopacket_in import read_phenopacket
 
     imported = read_phenopacket(path, ontology)
-    for line in imported.unmapped:
-        logging.getLogger("calcinosis_kb").warning("kb: %s: not imported: %s", path, line)
-    return imported.graph
+    return imported.graph, [f"{path}: not imported: {line}" for line in imported.unmapped]
 
 
 def merge(graphs: Iterable[Graph]) -> Graph:
