@@ -22,7 +22,7 @@ from calcinosis_kb.infer import Inference
 from calcinosis_kb.kbdir import KnowledgeBase
 from calcinosis_kb.namespaces import CASE, CCKB, DEFINITION, OBOINOWL, ONTOLOGY_IRI, SUBTYPE_WORDS
 
-from .conftest import ROOT
+from .conftest import DATA, ROOT
 
 RDFLIB_FORMATS = {"turtle": "turtle", "rdfxml": "xml", "ntriples": "nt", "jsonld": "json-ld"}
 CASES_IRI = URIRef("https://w3id.org/calcinosis-kb/cases")
@@ -214,6 +214,9 @@ def test_phenopackets_as_list_and_as_folder(runner: CliRunner, tmp_path: Path, k
     (["--format", "obo", "--what", "cases"], "--what cases is not available with --format obo"),
     (["--format", "turtle", "--what", "ontology", "--inferred"], "--inferred"),
     (["--format", "turtle", "--what", "everything"], "--what everything"),
+    (["--format", "obo", str(ROOT / "cases" / "bender2024.ttl")],
+     "--format obo --what ontology holds no cases; give no case files"),
+    (["--format", "turtle", "--what", "ontology", str(ROOT / "cases" / "bender2024.ttl")], "give --what cases or all"),
 ])
 def test_bad_usage_is_refused(args: list[str], message: str, runner: CliRunner) -> None:
     result = runner.invoke(app, ["export", *args])
@@ -231,6 +234,14 @@ def test_existing_output_is_refused_unless_forced(runner: CliRunner, tmp_path: P
     export(runner, "--format", "turtle", "-o", str(out), "--force")
     assert len(Graph().parse(out, format="turtle")) > 1000
     assert [p.name for p in tmp_path.iterdir()] == ["kb.ttl"]  # no temporary file left behind
+
+
+def test_a_phenopacket_given_as_a_case_is_exported_as_rdf(runner: CliRunner) -> None:
+    packet = DATA / "phenopackets" / "foreign.json"
+    result = runner.invoke(app, ["export", "-f", "ntriples", "--what", "cases", str(packet)])
+    assert result.exit_code == 0, result.stderr
+    graph = Graph().parse(data=result.stdout, format="nt")
+    assert (URIRef(str(CASE) + "fixture-foreign"), RDF.type, CCKB.CalcinosisCutis) in graph
 
 
 def test_single_file_format_refuses_a_folder(runner: CliRunner, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from google.protobuf import json_format
 from phenopackets import Phenopacket
+from rdflib.namespace import RDF
 from typer.testing import CliRunner
 
 from calcinosis_kb.cli import app
@@ -239,3 +240,41 @@ def test_infer_on_a_phenopacket_names_what_it_left_out(runner: CliRunner) -> Non
     result = runner.invoke(app, ["infer", str(PACKETS / "unmappable.json"), "--no-explain"])
     assert result.exit_code == 0, result.stderr
     assert "kb: note: " in result.stderr and "unmappable.json: not imported: HP:0010766" in result.stderr
+
+
+@pytest.mark.parametrize(("value", "unit", "imported", "reason"), [
+    ("11.0", "UCUM:mg/dL", True, ""),  # protobuf JSON may write a number as a string
+    ("NaN", "UCUM:mg/dL", False, "not a finite number"),
+    ("Infinity", "UCUM:mg/dL", False, "not a finite number"),
+    (11.0, "UCUM:g", False, "cannot be converted to mg/dL"),
+    (11.0, "UCUM:", False, "no unit code"),
+])
+def test_measurement_values_are_checked_on_import(
+    runner: CliRunner, tmp_path: Path, value: object, unit: str, imported: bool, reason: str
+) -> None:
+    packet = json.loads((PACKETS / "foreign.json").read_text())
+    packet["measurements"][0]["value"]["quantity"].update(value=value, unit={"id": unit, "label": unit})
+    path = tmp_path / "packet.json"
+    path.write_text(json.dumps(packet))
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0 and "Traceback" not in result.stderr
+    assert ("cckb:numericValue 11" in result.stdout) is imported
+    if not imported:
+        assert f"not imported: {value} {unit}: value of" in result.stderr and reason in result.stderr
+        assert "cckb:numericValue 7" in result.stdout  # the other measurement is still imported
+
+
+@pytest.mark.parametrize("case_file", sorted((ROOT / "cases").glob("*.ttl")), ids=lambda p: p.stem)
+def test_round_trip_keeps_every_triple_of_the_shipped_cases(
+    kb: KnowledgeBase, round_trip: tuple[Path, Path], case_file: Path
+) -> None:
+    from rdflib.compare import graph_diff, isomorphic
+
+    from calcinosis_kb.loading import merge, parse_turtle
+
+    original = parse_turtle(case_file)
+    cases = [str(c).rsplit("/", 1)[-1] for c in original.subjects(RDF.type, CCKB.CalcinosisCutis)]
+    again = merge(parse_turtle(round_trip[1] / f"{case}.ttl") for case in cases)
+    if not isomorphic(original, again):
+        _, lost, added = graph_diff(original, again)
+        pytest.fail(f"{case_file.name}: lost {sorted(lost)[:3]} added {sorted(added)[:3]}")

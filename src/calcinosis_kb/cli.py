@@ -340,7 +340,8 @@ def export(
     ] = None,
     output: Annotated[str | None, typer.Option(
         "--output", "-o", help="File to write (default: stdout). For phenopacket, a path ending in / (or an "
-        "existing folder) gets one <case>.json per case, written as a whole folder.", show_default=False)] = None,
+        "existing folder) gets one <case>.json per case, written as a whole folder; --force replaces a folder only "
+        "if it holds nothing but such files.", show_default=False)] = None,
     what: Annotated[str | None, typer.Option(
         "--what", help="ontology, cases or all; default: all for RDF and OWL formats, ontology for OBO, "
         "cases for phenopacket.", show_default=False)] = None,
@@ -358,7 +359,7 @@ def export(
 
         knowledge_base = KnowledgeBase.locate(kb)
         exported = do_export(knowledge_base, fmt, what, inferred, output, force,
-                             case_files_from(files or [], knowledge_base))
+                             case_files_from(files, knowledge_base) if files else None)
         if exported.text is not None:
             sys.stdout.write(exported.text)
         for note in exported.notes:

@@ -134,6 +134,9 @@ def selection_for(kb: KnowledgeBase, fmt: ExportFormat, what: str | None, inferr
     if part not in fmt.whats:
         raise UsageError(f"--what {part.value} is not available with --format {fmt.name}, which holds only "
                          f"{' or '.join(w.value for w in fmt.whats)}")
+    if case_paths and part is What.ontology:
+        fix = "give no case files" if fmt.whats == (What.ontology,) else "give --what cases or all, or no case files"
+        raise UsageError(f"case files were given, but --format {fmt.name} --what ontology holds no cases; {fix}")
     if inferred and part is What.ontology:
         raise UsageError("--inferred adds the reasoner's classification of the cases; use it with --what cases or all")
     suffix = {What.all: "", What.ontology: "-base", What.cases: "-cases"}[part]

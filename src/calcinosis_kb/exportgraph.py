@@ -52,13 +52,13 @@ class Selection:
     @cached_property
     def content(self) -> Graph:
         """The selected triples, without this export's version header."""
-        from .loading import merge, new_graph, parse_turtle
+        from .loading import merge, new_graph, parse_case
 
         graph = new_graph()
         if self.what is not What.cases:
             graph += self.ontology
         if self.what is not What.ontology:
-            cases = merge(parse_turtle(path) for path in self.case_paths)
+            cases = merge(parse_case(path, self.ontology)[0] for path in self.case_paths)
             graph += cases
             if self.what is What.cases:
                 graph += declarations(self.ontology, cases)

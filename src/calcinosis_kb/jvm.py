@@ -8,6 +8,8 @@ OWL API) that owlready2 ships, so both paths run the same reasoner."""
 
 from __future__ import annotations
 
+import signal
+import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -61,12 +63,18 @@ def _java(quick_start: bool = False) -> dict[str, Any]:
 
         if not jpype.isJVMStarted():
             hermit = _hermit_dir()
+            options = [*JVM_OPTIONS, *(QUICK_START if quick_start else ()),
+                       f"-XX:ErrorFile={tempfile.gettempdir()}/kb-jvm-crash-%p.log"]
+            # A Ctrl-C while the JVM starts could crash it (measured: 2 of 12 timed interrupts);
+            # held back until it has started, then Python's KeyboardInterrupt handles it.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
-                options = [*JVM_OPTIONS, *(QUICK_START if quick_start else ())]
                 jpype.startJVM(_jvm_library(java), *options, classpath=[str(hermit / "HermiT.jar")],
-                               convertStrings=True)
+                               convertStrings=True, interrupt=False)
             except OSError as error:
                 raise EnvironmentProblem(f"could not start the JVM ({error}): {INSTALL_JAVA}") from None
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         _started.update(
             manager=jpype.JClass("org.semanticweb.owlapi.apibinding.OWLManager"),
             source=jpype.JClass("org.semanticweb.owlapi.io.StringDocumentSource"),

@@ -41,6 +41,20 @@ def convert(value: Decimal, unit: str, target: str, analyte: str | None) -> Deci
     raise ValueError(f"cannot convert {unit!r} to {target!r}")
 
 
+def unit_problem(ontology: Graph, lab_class: URIRef, unit: str) -> str | None:
+    """Why a value of this lab test in this unit could not be normalised, or None if it can."""
+    if not unit.strip():
+        return "no unit code"
+    target = _class_annotation(ontology, [lab_class], CCKB.canonicalUnit)
+    if target is None:
+        return None
+    try:
+        convert(Decimal(1), unit, target, _class_annotation(ontology, [lab_class], CCKB.analyte))
+    except (ValueError, KnowledgeError):
+        return f"cannot be converted to {target}"
+    return None
+
+
 def _class_annotation(ontology: Graph, types: list[URIRef], prop: URIRef) -> str | None:
     for cls in types:
         for ancestor in ontology.transitive_objects(cls, RDFS.subClassOf):

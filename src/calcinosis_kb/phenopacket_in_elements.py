@@ -9,13 +9,14 @@ writes (phenopacket_out_elements.py)."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from .errors import KnowledgeError
 from .namespaces import CASE, CCKB, curie
+from .normalise import unit_problem
 from .phenopacket_in_graph import CaseGraph, Json, json_dict, json_list, json_str, slug, term_text
 from .phenopacket_map import UNIT_PREFIX, normal_id
 from .phenopacket_out_elements import COMPLICATION_ONSET, INFERRED, TISSUE_LAYER
@@ -141,9 +142,12 @@ class CaseBuilder(CaseGraph):
             unit = json_dict(quantity.get("unit"))
             unit_id = json_str(unit.get("id"))
             if quantity and normal_id(unit_id).startswith(f"{UNIT_PREFIX}:") and "value" in quantity:
-                number = Decimal(repr(quantity["value"]))
-                values += [(CCKB.numericValue, Literal(number, datatype=XSD.decimal)),
-                           (CCKB.unit, Literal(unit_id.split(":", 1)[1]))]
+                number, code = _number(quantity["value"]), unit_id.split(":", 1)[1]
+                problem = "not a finite number" if number is None else unit_problem(self.v.ontology, term, code)
+                if problem is not None:
+                    self.unmapped.append(f"{quantity['value']} {unit_id}: value of {term_text(assay)}; {problem}")
+                    continue
+                values += [(CCKB.numericValue, Literal(number, datatype=XSD.decimal)), (CCKB.unit, Literal(code))]
             elif quantity:
                 self.unmapped.append(f"{term_text(unit) or 'no unit'}: unit of {term_text(assay)}; only "
                                      "UCUM codes (UCUM:mg/dL) are read")
@@ -226,3 +230,12 @@ class CaseBuilder(CaseGraph):
 def _merges(first: Json, second: Json) -> bool:
     return (first.get("assay") == second.get("assay") and first.get("description") == second.get("description")
             and "quantity" in json_dict(first.get("value")) and "ontologyClass" in json_dict(second.get("value")))
+
+
+def _number(value: object) -> Decimal | None:
+    """A quantity's value as protobuf JSON allows it (a number, or a number written as a string)."""
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None

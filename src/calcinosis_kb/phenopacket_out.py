@@ -19,7 +19,7 @@ from . import __version__
 from .cases import check_terms, find_cases, word
 from .infer import case_facts
 from .kbdir import KnowledgeBase
-from .loading import load_ontology, parse_turtle
+from .loading import load_ontology, parse_case
 from .namespaces import CASE, CCKB, curie
 from .phenopacket_map import DISEASE_IDS, FEATURE_IDS, RESOURCES, Vocabulary
 from .phenopacket_out_elements import COMPLICATION_ONSET, ElementBuilder, local_name
@@ -56,7 +56,7 @@ def phenopacket_export(
     stamp = created_timestamp(created)
     packets: list[tuple[str, dict[str, object]]] = []
     for path in case_paths:
-        case_file = find_cases(path, parse_turtle(path))
+        case_file = find_cases(path, parse_case(path, ontology)[0])
         check_terms(case_file, ontology)
         subjects = set(case_file.graph.subjects())
         for case in case_file.cases:
