@@ -224,13 +224,15 @@ def test_list_export_imports_as_one_file_of_every_case(
 
 @pytest.mark.parametrize(("items", "code", "words"), [
     ([], 3, ["an empty list"]),
+    ([{"id": "family-1", "proband": {"id": "p"}}], 3, ["a Phenopacket Family, not a Phenopacket; import its proband"]),
     (["foreign.json", "foreign.json"], 3, ["[1]: a second Phenopacket with id"]),
     (["nothing-usable.json"], 4, ["nothing to import"]),
 ])
-def test_bad_phenopacket_lists(runner: CliRunner, tmp_path: Path, items: list[str], code: int,
+def test_bad_phenopacket_lists(runner: CliRunner, tmp_path: Path, items: list[object], code: int,
                                words: list[str]) -> None:
     listed = tmp_path / "list.json"
-    listed.write_text(json.dumps([json.loads((PACKETS / item).read_text()) for item in items]))
+    listed.write_text(json.dumps([json.loads((PACKETS / item).read_text()) if isinstance(item, str) else item
+                                  for item in items]))
     result = runner.invoke(app, ["import", str(listed)])
     assert result.exit_code == code
     assert "\n" not in result.stderr.strip() and all(word in result.stderr for word in words)

@@ -101,6 +101,10 @@ def validate_phenopacket(data: object, where: str) -> None:
 
     if not isinstance(data, dict):
         raise InputFileError(f"{where}: not a Phenopacket: the JSON is a {type(data).__name__}, not an object")
+    for key, kind, part in (("proband", "Family", "its proband"), ("members", "Cohort", "its members")):
+        if key in data:
+            raise InputFileError(f"{where}: a Phenopacket {kind}, not a Phenopacket; import {part} "
+                                 "as separate Phenopacket files")
     try:
         json_format.ParseDict(data, Phenopacket())
     except json_format.ParseError as error:
