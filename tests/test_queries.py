@@ -100,6 +100,9 @@ def test_string_parameter_cannot_inject(runner: CliRunner) -> None:
     assert run_query(runner, "find-cases", "-p", "text=thigh")
     attack = 'x")) } SELECT ?case WHERE { ?case ?p ?o } #'
     assert run_query(runner, "find-cases", "-p", f"text={attack}") == []
+    # the value travels as an escaped literal in a VALUES block: quotes, newlines and backslashes too
+    for attack in ('x" ) } } SELECT * WHERE { ?s ?p ?o } #', 'x\\" }\n} SELECT * WHERE { ?s ?p ?o }', "x'''y"):
+        assert run_query(runner, "find-cases", "-p", f"text={attack}") == []
 
 
 def test_iri_parameter_rejects_non_iri(runner: CliRunner) -> None:

@@ -210,8 +210,10 @@ def run_local(store: Any, text: str, substitutions: dict[Any, Any] | None = None
     sorting, so the rows come out as pyoxigraph orders them either way."""
     import pyoxigraph
 
+    if substitutions:
+        text = with_values(text, {variable.value: str(term) for variable, term in substitutions.items()})
     split = split_order(text) if sort_here else None
-    result = _execute(store, split[0] if split else text, substitutions, where)
+    result = _execute(store, split[0] if split else text, None, where)
     if isinstance(result, bool | pyoxigraph.QueryBoolean):
         return Answer(boolean=bool(result))
     if isinstance(result, pyoxigraph.QuerySolutions):
@@ -220,12 +222,30 @@ def run_local(store: Any, text: str, substitutions: dict[Any, Any] | None = None
         if split is not None:
             ordered = order_solutions(solutions, columns, split[1])
             if ordered is None:
-                return run_local(store, text, substitutions, where=where, sort_here=False)
+                return run_local(store, text, where=where, sort_here=False)
             solutions = ordered
         return Answer(columns=columns, rows=[{c: term_text(t) for c, t in zip(columns, row, strict=True)}
                                              for row in solutions])
     triples = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in result)
     return Answer(triples=triples)
+
+
+def with_values(text: str, substitutions: dict[str, str]) -> str:
+    """The query with `VALUES (?a ?b) { (t1 t2) }` opening every WHERE group, subqueries
+    included, as SEP-0007 substitution binds a variable everywhere. The terms are N-Triples
+    serialisations made by pyoxigraph (so escaped); nothing else is inserted. Used for remote
+    endpoints and for the embedded store alike: pyoxigraph's planner starts from a VALUES block
+    but not from a substitution (at 100,000 cases, treatments-by-subtype-and-condition 1.04 s ->
+    0.07 s, cases-by-pattern 3.6 s -> 1.4 s)."""
+    if not substitutions:
+        return text
+    variables = " ".join(f"?{name}" for name in substitutions)
+    terms = " ".join(substitutions.values())
+    block = f"VALUES ({variables}) {{ ({terms}) }}"
+    body = re.sub(r"(?m)^\s*#.*$", "", text)
+    if not re.search(r"\bWHERE\s*\{", body, flags=re.IGNORECASE):
+        raise UsageError("a parameterised query needs a WHERE clause to bind its parameters")
+    return re.sub(r"\bWHERE\s*\{", lambda m: f"{m.group(0)}\n  {block}\n", body, flags=re.IGNORECASE)
 
 
 def _execute(store: Any, text: str, substitutions: dict[Any, Any] | None, where: str) -> Any:

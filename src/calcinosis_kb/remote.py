@@ -20,7 +20,7 @@ from typing import Any
 
 from .errors import ExitCode, KBError, UsageError
 from .namespaces import curie
-from .queries import Answer
+from .queries import Answer, with_values
 
 USER_ENV = "CALCINOSIS_KB_ENDPOINT_USER"
 PASSWORD_ENV = "CALCINOSIS_KB_ENDPOINT_PASSWORD"
@@ -115,21 +115,6 @@ class Endpoint:
         wrapper.setRequestMethod(URLENCODED)
         wrapper.setQuery(text)
         self._perform(wrapper, what)
-
-
-def with_values(text: str, substitutions: dict[str, str]) -> str:
-    """The query with `VALUES (?a ?b) { (t1 t2) }` opening every WHERE group, subqueries
-    included, as SEP-0007 substitution binds a variable everywhere. The terms are N-Triples
-    serialisations made by pyoxigraph (so escaped); nothing else is inserted."""
-    if not substitutions:
-        return text
-    variables = " ".join(f"?{name}" for name in substitutions)
-    terms = " ".join(substitutions.values())
-    block = f"VALUES ({variables}) {{ ({terms}) }}"
-    body = re.sub(r"(?m)^\s*#.*$", "", text)
-    if not re.search(r"\bWHERE\s*\{", body, flags=re.IGNORECASE):
-        raise UsageError("a parameterised query needs a WHERE clause to bind its parameters remotely")
-    return re.sub(r"\bWHERE\s*\{", lambda m: f"{m.group(0)}\n  {block}\n", body, flags=re.IGNORECASE)
 
 
 def parse_json_results(data: Any, url: str) -> Answer:
