@@ -186,16 +186,22 @@ def _short(iri: str) -> str:
     return curie(iri).strip("<>")
 
 
-def term_text(term: Any) -> str | None:
+@lru_cache(maxsize=1)
+def _term_kinds() -> tuple[type, type]:
+    """pyoxigraph's IRI and literal classes, imported on first use (kb --help stays fast)."""
     import pyoxigraph
 
-    if term is None:
-        return None
-    if isinstance(term, pyoxigraph.NamedNode):
+    return pyoxigraph.NamedNode, pyoxigraph.Literal
+
+
+def term_text(term: Any) -> str | None:
+    iri, literal = _term_kinds()
+    kind = type(term)
+    if kind is iri:
         return _short(term.value)
-    if isinstance(term, pyoxigraph.Literal):
+    if kind is literal:
         return str(term.value)
-    return str(term)
+    return None if term is None else str(term)
 
 
 def run_local(store: Any, text: str, substitutions: dict[Any, Any] | None = None, *, where: str = "query",
@@ -218,13 +224,13 @@ def run_local(store: Any, text: str, substitutions: dict[Any, Any] | None = None
         return Answer(boolean=bool(result))
     if isinstance(result, pyoxigraph.QuerySolutions):
         columns = [v.value for v in result.variables]
-        solutions = [[solution[c] for c in columns] for solution in result]
+        solutions = [tuple(solution) for solution in result]
         if split is not None:
             ordered = order_solutions(solutions, columns, split[1])
             if ordered is None:
                 return run_local(store, text, where=where, sort_here=False)
             solutions = ordered
-        return Answer(columns=columns, rows=[{c: term_text(t) for c, t in zip(columns, row, strict=True)}
+        return Answer(columns=columns, rows=[dict(zip(columns, map(term_text, row), strict=True))
                                              for row in solutions])
     triples = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in result)
     return Answer(triples=triples)
@@ -285,13 +291,13 @@ class _Unordered(Exception):
 def _sort_key(term: Any) -> tuple[Any, ...]:
     """Where SPARQL puts a term: unbound first, then IRIs (by their text), then literals. A
     literal's second item names its kind; a column mixing kinds is left to the engine."""
-    import pyoxigraph
-
+    iri, literal = _term_kinds()
+    kind = type(term)
+    if kind is iri:
+        return (1, term.value)
     if term is None:
         return (0,)
-    if isinstance(term, pyoxigraph.NamedNode):
-        return (1, term.value)
-    if not isinstance(term, pyoxigraph.Literal):
+    if kind is not literal:
         raise _Unordered
     if term.language:
         return (2, "@" + term.language, term.value)
@@ -311,13 +317,13 @@ def _sort_key(term: Any) -> tuple[Any, ...]:
     raise _Unordered
 
 
-def order_solutions(solutions: list[list[Any]], columns: list[str],
-                    conditions: list[tuple[str, bool]]) -> list[list[Any]] | None:
+def order_solutions(solutions: list[tuple[Any, ...]], columns: list[str],
+                    conditions: list[tuple[str, bool]]) -> list[tuple[Any, ...]] | None:
     """The solutions sorted by the ORDER BY conditions, or None when the engine must sort."""
     if any(name not in columns for name, _ in conditions):
         return None
     try:
-        keys = {name: [_sort_key(row[columns.index(name)]) for row in solutions] for name, _ in conditions}
+        keys = {name: list(map(_sort_key, (row[columns.index(name)] for row in solutions))) for name, _ in conditions}
     except _Unordered:
         return None
     for values in keys.values():
