@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from rdflib.namespace import RDF
 
 from calcinosis_kb.cases import find_cases
@@ -75,3 +76,18 @@ def test_worker_count_only_splits_large_jobs() -> None:
     assert worker_count(2, 40, 10) == 2
     assert worker_count(4, 3, 10) == 3
     assert worker_count(1, 40, 10 * PARALLEL_JOB_BYTES) == 1
+
+
+def test_workers_report_a_missing_java_in_one_line(kb: KnowledgeBase, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from calcinosis_kb import reasoning
+    from calcinosis_kb.errors import EnvironmentProblem
+
+    write(tmp_path, 4, seed=2, per_file=2)
+    reasoning.check_java.cache_clear()
+    monkeypatch.setenv("PATH", str(tmp_path))
+    try:
+        with pytest.raises(EnvironmentProblem, match="Java was not found on PATH"):
+            infer(kb, sorted(tmp_path.glob("*.ttl")), jobs=2)
+    finally:
+        reasoning.check_java.cache_clear()

@@ -10,12 +10,16 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from rdflib import Graph
 
+from .errors import EnvironmentProblem
 from .infer import Classifier, Inference
 from .kbdir import KnowledgeBase
+from .loading import load_ontology
+from .reasoning import check_java
 
 _classifier: Classifier | None = None
 Triples = list[tuple[object, object, object]]
@@ -44,14 +48,21 @@ def infer_in_workers(
     workers: int,
 ) -> Inference:
     """Classify the files in `workers` processes; results come back in the order of `paths`."""
+    # What would stop every worker as it starts is found here first, and said in one line.
+    check_java()
+    load_ontology(kb)
     combined = Inference([], [], Graph())
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(kb.root,)) as pool:
-        for inference, triples in pool.map(_classify_file, paths, [explain] * len(paths)):
-            combined.extend(inference)
-            for triple in triples:
-                combined.inferred.add(triple)  # type: ignore[arg-type]
-            if progress is not None:
-                progress(len(combined.results))
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(kb.root,)) as pool:
+            for inference, triples in pool.map(_classify_file, paths, [explain] * len(paths)):
+                combined.extend(inference)
+                for triple in triples:
+                    combined.inferred.add(triple)  # type: ignore[arg-type]
+                if progress is not None:
+                    progress(len(combined.results))
+    except BrokenProcessPool:
+        raise EnvironmentProblem("a worker process stopped unexpectedly (out of memory?); "
+                                 "run with --jobs 1 to classify in this process") from None
     return combined
