@@ -15,7 +15,7 @@ from rdflib.term import Node
 from .cases import CaseFile, case_info, check_terms, find_cases, subclasses_of, word
 from .errors import InconsistentError, KBError
 from .explain import Explainer
-from .expressions import label
+from .expressions import Expression, label
 from .jvm import WarmHermit
 from .kbdir import KnowledgeBase
 from .loading import load_ontology, parse_case
@@ -207,6 +207,7 @@ class Classifier:
         self.definitions = Definitions.from_ontology(self.ontology)
         self.candidates = self.definitions.subtypes + self.definitions.patterns
         self.quick_start = quick_start
+        self.expressions: dict[URIRef, Expression | None] = {}  # definitions read, shared by its explanations
         self._engine: WarmHermit | None = None
 
     @property
@@ -234,7 +235,7 @@ class Classifier:
                         str(path), clashing_facts(self.engine, ontology, path, case, facts),
                         int(InconsistentError.exit_code)))
                     continue
-                explainer = Explainer(ontology, facts, outcome)
+                explainer = Explainer(ontology, facts, outcome, self.expressions)
                 inference.results.append(_result(case, path, explainer, self.definitions, inference.inferred, explain))
                 for prop in (CCKB.canonicalValue, CCKB.calciumPhosphateProduct):
                     for triple in facts.triples((None, prop, None)):
