@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
 
 from .errors import InputFileError, KnowledgeError
 from .kbdir import KnowledgeBase
 from .loading import load_ontology, new_graph
+from .namespaces import CCKB
 from .phenopacket_in_elements import CaseBuilder
 from .phenopacket_map import Vocabulary
 
@@ -28,14 +30,13 @@ class ImportedCase:
     """Terms of the Phenopacket that no cckb term maps to, and elements left out because of them."""
     notes: list[str] = field(default_factory=list)
     source: str = ""
-    cases: list[URIRef] = field(default_factory=list)
-    """Every case imported: the one above, or each of a list of Phenopackets."""
-
-    def __post_init__(self) -> None:
-        self.cases = self.cases or [self.case]
 
     @property
+    def cases(self) -> list[URIRef]:
+        """Every case imported: the one above, or each of a list of Phenopackets."""
+        return sorted(c for c in self.graph.subjects(RDF.type, CCKB.CalcinosisCutis) if isinstance(c, URIRef))
 
+    @property
     def turtle(self) -> str:
         header = (f"# Imported by kb import from the Phenopacket v2 {self.source} (docs/phenopackets.md).\n"
                   "# Check every cckb:quote against the source text before adding this file to cases/.\n\n")
@@ -90,8 +91,7 @@ def _several(vocabulary: Vocabulary, items: list[object], where: str) -> Importe
     for one in imported:
         graph += one.graph
     return ImportedCase(imported[0].case, graph, [u for one in imported for u in one.unmapped] + skipped,
-                        [n for one in imported for n in one.notes], ", ".join(one.source for one in imported),
-                        [one.case for one in imported])
+                        [n for one in imported for n in one.notes], ", ".join(one.source for one in imported))
 
 
 def validate_phenopacket(data: object, where: str) -> None:

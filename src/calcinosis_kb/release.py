@@ -72,9 +72,7 @@ def release(kb: KnowledgeBase, version: str | None = None, output: Path | None =
     if before is not None and previous is not None:
         after = Graph().parse(data=files[FULL_TURTLE], format="turtle")
         files["CHANGES.md"] = changes(before, after, chosen, previous)
-    if output is None:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-    write_folder(folder, files, force)
+    write_folder(folder, files, force)  # creates release/ when it is missing
     return Released(chosen, folder, sorted(files), notes)
 
 
