@@ -204,6 +204,37 @@ def term_text(term: Any) -> str | None:
     return None if term is None else str(term)
 
 
+def _lexical(column: list[Any]) -> list[str | None]:
+    """Each term's text as pyoxigraph holds it, read once (for unbound, None): reading it is the
+    dearest step of turning 50,000 rows into Python, so the sort and the output share it."""
+    try:
+        return [None if term is None else term.value for term in column]
+    except AttributeError:  # an RDF-star triple term has no single value
+        return [getattr(term, "value", None) for term in column]
+
+
+def column_texts(column: list[Any], values: list[str | None] | None = None) -> list[str | None]:
+    """term_text of every term in one column: a listing repeats the same few classes thousands
+    of times, so each IRI is shortened once per call."""
+    iri, literal = _term_kinds()
+    if values is None:
+        values = _lexical(column)
+    shortened: dict[str, str] = {}
+    texts: list[str | None] = []
+    for term, value in zip(column, values, strict=True):
+        kind = type(term)
+        if kind is iri:
+            text = shortened.get(value)  # type: ignore[arg-type]
+            if text is None:
+                text = shortened[value] = _short(value)  # type: ignore[index,arg-type]
+            texts.append(text)
+        elif kind is literal:
+            texts.append(value)
+        else:
+            texts.append(None if term is None else str(term))
+    return texts
+
+
 def run_local(store: Any, text: str, substitutions: dict[Any, Any] | None = None, *, where: str = "query",
               sort_here: bool = True) -> Answer:
     """Run SPARQL against the embedded store (asserted and inferred triples in its default graph).
@@ -225,13 +256,19 @@ def run_local(store: Any, text: str, substitutions: dict[Any, Any] | None = None
     if isinstance(result, pyoxigraph.QuerySolutions):
         columns = [v.value for v in result.variables]
         solutions = [tuple(solution) for solution in result]
+        if not columns:
+            return Answer(columns=columns, rows=[{} for _ in solutions])
+        terms = [list(column) for column in zip(*solutions, strict=True)] or [[] for _ in columns]
+        values = [_lexical(column) for column in terms]
         if split is not None:
-            ordered = order_solutions(solutions, columns, split[1])
-            if ordered is None:
+            order = _order(dict(zip(columns, zip(terms, values, strict=True), strict=True)), split[1])
+            if order is None:
                 return run_local(store, text, where=where, sort_here=False)
-            solutions = ordered
-        return Answer(columns=columns, rows=[dict(zip(columns, map(term_text, row), strict=True))
-                                             for row in solutions])
+            terms = [[column[i] for i in order] for column in terms]
+            values = [[column[i] for i in order] for column in values]
+        texts = [column_texts(column, lexical) for column, lexical in zip(terms, values, strict=True)]
+        rows = [dict(zip(columns, row, strict=True)) for row in zip(*texts, strict=True)]
+        return Answer(columns=columns, rows=rows)
     triples = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in result)
     return Answer(triples=triples)
 
@@ -317,20 +354,38 @@ def _sort_key(term: Any) -> tuple[Any, ...]:
     raise _Unordered
 
 
-def order_solutions(solutions: list[tuple[Any, ...]], columns: list[str],
-                    conditions: list[tuple[str, bool]]) -> list[tuple[Any, ...]] | None:
-    """The solutions sorted by the ORDER BY conditions, or None when the engine must sort."""
+def _column_keys(column: list[Any], values: list[str | None]) -> list[tuple[Any, ...]]:
+    """_sort_key of every term in one column; a column of IRIs alone (case listings) is keyed
+    from the values already read, without a call per term."""
+    iri, _ = _term_kinds()
+    if all(type(term) is iri for term in column):
+        return [(1, value) for value in values]
+    return list(map(_sort_key, column))
+
+
+def _order(columns: dict[str, tuple[list[Any], list[str | None]]],
+           conditions: list[tuple[str, bool]]) -> list[int] | None:
+    """The row numbers in the order of the ORDER BY conditions, or None when the engine must sort.
+    `columns` maps each column's name to its terms and their values."""
     if any(name not in columns for name, _ in conditions):
         return None
     try:
-        keys = {name: list(map(_sort_key, (row[columns.index(name)] for row in solutions))) for name, _ in conditions}
+        keys = {name: _column_keys(*columns[name]) for name, _ in conditions}
     except _Unordered:
         return None
-    for values in keys.values():
-        if len({key[1] for key in values if key[0] == 2}) > 1:  # e.g. numbers beside strings
+    for column_keys in keys.values():
+        if len({key[1] for key in column_keys if key[0] == 2}) > 1:  # e.g. numbers beside strings
             return None
-    order = list(range(len(solutions)))
+    order = list(range(len(next(iter(columns.values()))[0]))) if columns else []
     for name, descending in reversed(conditions):  # stable sorts, last condition first
-        column = keys[name]
-        order.sort(key=column.__getitem__, reverse=descending)
-    return [solutions[i] for i in order]
+        order.sort(key=keys[name].__getitem__, reverse=descending)
+    return order
+
+
+def order_solutions(solutions: list[tuple[Any, ...]], columns: list[str],
+                    conditions: list[tuple[str, bool]]) -> list[tuple[Any, ...]] | None:
+    """The solutions sorted by the ORDER BY conditions, or None when the engine must sort."""
+    terms = [[row[i] for row in solutions] for i in range(len(columns))]
+    order = _order({name: (column, _lexical(column)) for name, column in zip(columns, terms, strict=True)},
+                   conditions)
+    return None if order is None else [solutions[i] for i in order]
