@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from itertools import product
@@ -524,3 +525,23 @@ def test_rows_are_converted_column_by_column() -> None:
                               pyoxigraph.NamedNode(str(CCKB.CalcinosisCutis))))
     answer = run_local(store, "SELECT ?case ?class ?none WHERE { VALUES ?n { 1 2 } ?case a ?class } ORDER BY ?case")
     assert answer.rows == [{"case": curie(case), "class": "cckb:CalcinosisCutis", "none": None}] * 2
+
+
+def test_syntax_error_in_a_parameterised_query_names_the_files_own_line(runner: CliRunner, kb_copy: Path) -> None:
+    """Binding a parameter must not move the line a syntax error is reported at."""
+    query = kb_copy / "queries" / "broken.rq"
+    query.write_text(
+        "# title: Cases older than an age\n# description: test query\n# param: age integer 1 Minimum age\n"
+        "PREFIX cckb: <https://w3id.org/calcinosis-kb/ontology/>\n"
+        "SELECT ?case WHERE {\n"
+        "  ?case cckb:hasPatient ?patient .\n"
+        "  { SELECT ?patient ?years WHERE { ?patient cckb:ageInYears ?years } }\n"
+        "  FILTER(?years >= ?age\n"
+        "}\n")
+    named = runner.invoke(app, ["query", "broken", "--kb", str(kb_copy)])
+    plain = runner.invoke(app, ["sparql", "--file", str(query), "--kb", str(kb_copy)])
+    assert named.exit_code == plain.exit_code == ExitCode.USAGE
+    position = re.compile(r"at (\d+):")
+    named_line, plain_line = (position.search(r.stderr) for r in (named, plain))
+    assert named_line and plain_line, (named.stderr, plain.stderr)
+    assert named_line.group(1) == plain_line.group(1) == "9"

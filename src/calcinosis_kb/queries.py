@@ -288,7 +288,8 @@ def with_values(text: str, substitutions: dict[str, str]) -> str:
     body = re.sub(r"(?m)^\s*#.*$", "", text)
     if not re.search(r"\bWHERE\s*\{", body, flags=re.IGNORECASE):
         raise UsageError("a parameterised query needs a WHERE clause to bind its parameters")
-    return re.sub(r"\bWHERE\s*\{", lambda m: f"{m.group(0)}\n  {block}\n", body, flags=re.IGNORECASE)
+    # on the WHERE line itself, so that a syntax error's line number is the file's own
+    return re.sub(r"\bWHERE\s*\{", lambda m: f"{m.group(0)} {block} ", body, flags=re.IGNORECASE)
 
 
 def _execute(store: Any, text: str, substitutions: dict[Any, Any] | None, where: str) -> Any:

@@ -54,7 +54,9 @@ forms of the same query return the same rows in a quarter to a half of the time:
 
 Each form is plain SPARQL 1.1, so the remote servers give the same rows (the `CI=true` tests
 check Virtuoso and Oxigraph server); every clinical query's rows are checked against the case
-files in `tests/test_queries.py`.
+files in `tests/test_queries.py`. rdflib is the exception: it joins subqueries by nested loops,
+so on these forms its time grows with the square of the cases (the benchmark's rdflib reference
+stops such a query after `--rdflib-limit` seconds).
 """.splitlines()
 
 
