@@ -16,11 +16,11 @@ from rdflib.term import Node
 from typer.testing import CliRunner
 
 from calcinosis_kb.cli import app
-from calcinosis_kb.errors import ExitCode
+from calcinosis_kb.errors import ExitCode, UsageError
 from calcinosis_kb.infer import Inference
 from calcinosis_kb.kbdir import KnowledgeBase
 from calcinosis_kb.namespaces import CCKB, DEFINITION, PATTERN_WORDS, SUBTYPE_WORDS, curie
-from calcinosis_kb.queries import bind, expand, load_queries, order_solutions, run_local, split_order
+from calcinosis_kb.queries import bind, expand, load_queries, order_solutions, run_local, split_order, with_values
 from calcinosis_kb.querydocs import render
 from calcinosis_kb.store import open_store
 
@@ -313,7 +313,7 @@ def test_rows_case_evidence(runner: CliRunner, expected: Expected) -> None:
         same(rows_of(runner, "case-evidence", f"case={case}"), wanted)
 
 
-@pytest.mark.parametrize("pattern", PATTERNS)
+@pytest.mark.parametrize("pattern", [*PATTERNS, "cckb:MorphologicPattern"])  # a parent: every pattern
 def test_rows_cases_by_pattern(runner: CliRunner, expected: Expected, pattern: str) -> None:
     node = URIRef(expand(pattern) or pattern)
     wanted = {(text(case), label, subtype)
@@ -323,7 +323,7 @@ def test_rows_cases_by_pattern(runner: CliRunner, expected: Expected, pattern: s
     same(rows_of(runner, "cases-by-pattern", f"pattern={pattern}"), wanted)
 
 
-@pytest.mark.parametrize("subtype", SUBTYPES)
+@pytest.mark.parametrize("subtype", [*SUBTYPES, "cckb:EtiologicSubtype"])  # a parent: every subtype
 def test_rows_cases_by_subtype(runner: CliRunner, expected: Expected, subtype: str) -> None:
     node = URIRef(expand(subtype) or subtype)
     wanted = {(subtype, text(case), label, source, authors)
@@ -533,6 +533,7 @@ def test_syntax_error_in_a_parameterised_query_names_the_files_own_line(runner: 
     query.write_text(
         "# title: Cases older than an age\n# description: test query\n# param: age integer 1 Minimum age\n"
         "PREFIX cckb: <https://w3id.org/calcinosis-kb/ontology/>\n"
+        "\n# cases and their patients\n"
         "SELECT ?case WHERE {\n"
         "  ?case cckb:hasPatient ?patient .\n"
         "  { SELECT ?patient ?years WHERE { ?patient cckb:ageInYears ?years } }\n"
@@ -544,4 +545,19 @@ def test_syntax_error_in_a_parameterised_query_names_the_files_own_line(runner: 
     position = re.compile(r"at (\d+):")
     named_line, plain_line = (position.search(r.stderr) for r in (named, plain))
     assert named_line and plain_line, (named.stderr, plain.stderr)
-    assert named_line.group(1) == plain_line.group(1) == "9"
+    assert named_line.group(1) == plain_line.group(1) == "11"
+
+
+def test_values_go_into_where_groups_only() -> None:
+    """A `WHERE {` inside a string or a comment is text, not a group, and a `#` inside an IRI starts no
+    comment; the lines stay where they were."""
+    text = ('# WHERE { in a comment\n\nSELECT ?s FROM <https://example.org/g#1> WHERE {\n'
+            '  ?s ?p "say WHERE { here" , """long WHERE {\n text""" , \'WHERE {\' .\n'
+            '  { SELECT ?s where\n{ ?s ?p ?o } }\n}\n')
+    bound = with_values(text, {"who": "<https://example.org/x>"})
+    block = "VALUES (?who) { (<https://example.org/x>) }"
+    assert bound.count(block) == 2
+    assert bound.replace(f" {block} ", "") == text
+    assert bound.splitlines()[2] == "SELECT ?s FROM <https://example.org/g#1> WHERE { " + block + " "
+    with pytest.raises(UsageError, match="needs a WHERE clause"):
+        with_values('ASK { ?s ?p "WHERE {" }', {"who": "<https://example.org/x>"})

@@ -285,11 +285,29 @@ def with_values(text: str, substitutions: dict[str, str]) -> str:
     variables = " ".join(f"?{name}" for name in substitutions)
     terms = " ".join(substitutions.values())
     block = f"VALUES ({variables}) {{ ({terms}) }}"
-    body = re.sub(r"(?m)^\s*#.*$", "", text)
-    if not re.search(r"\bWHERE\s*\{", body, flags=re.IGNORECASE):
+    groups = 0
+
+    def insert(match: re.Match[str]) -> str:
+        nonlocal groups
+        if match.lastgroup != "where":  # a string, an IRI or a comment: left as written
+            return match.group(0)
+        groups += 1
+        return f"{match.group(0)} {block} "  # on the WHERE line: a syntax error keeps the file's line number
+
+    bound = _SPARQL_TOKENS.sub(insert, text)
+    if not groups:
         raise UsageError("a parameterised query needs a WHERE clause to bind its parameters")
-    # on the WHERE line itself, so that a syntax error's line number is the file's own
-    return re.sub(r"\bWHERE\s*\{", lambda m: f"{m.group(0)} {block} ", body, flags=re.IGNORECASE)
+    return bound
+
+
+_SPARQL_TOKENS = re.compile("|".join((
+    r'(?P<long>"""(?:[^"\\]|\\.|"(?!""))*"""' + r"|'''(?:[^'\\]|\\.|'(?!''))*''')",
+    r"""(?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""",
+    r"""(?P<iri><[^<>"{}|^`\\\s]*>)""",
+    r"(?P<comment>#[^\n]*)",
+    r"(?P<where>\bWHERE\s*\{)",
+)), re.IGNORECASE)
+"""What `with_values` must step over (string literals, IRIs, comments) and where it inserts."""
 
 
 def _execute(store: Any, text: str, substitutions: dict[Any, Any] | None, where: str) -> Any:

@@ -40,10 +40,12 @@ forms of the same query return the same rows in a quarter to a half of the time:
   subquery first: the first one is the one held in memory.
 - **Count per class, label afterwards**: group by the class IRI in a subquery and look the
   label up outside it, once per row of the answer rather than once per fact.
-- **Don't check what the ontology already says.** Every member of a pattern or subtype class is
-  a case (`cckb:MorphologicPattern` and `cckb:EtiologicSubtype` are subclasses of
-  `cckb:CalcinosisCutis`), so check the parameter once (`?pattern rdfs:subClassOf
-  cckb:MorphologicPattern`) instead of every case (`?case a cckb:CalcinosisCutis`).
+- **Don't check per row what the ontology already says.** Every member of a pattern or subtype
+  class is a case (both are subclasses of `cckb:CalcinosisCutis`), so a listing takes the class's
+  members (`?case a ?pattern`) without asking `?case a cckb:CalcinosisCutis` of each (0.41 s ->
+  0.11 s for 50,000 cases). A transitive `rdfs:subClassOf*` check of the parameter would be as
+  cheap, but Virtuoso 7.2 then drops rows from `cases-by-subtype` (6 of its 7 on the shipped
+  cases).
 - **`MINUS` for "has no ..."**: `MINUS { ?case cckb:inferredSubtype ?subtype }` is one anti-join;
   `FILTER NOT EXISTS` is a lookup per case.
 - **A few classes first, then their members**: `{ SELECT ?class ?subtype WHERE { ?class

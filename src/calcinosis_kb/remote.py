@@ -96,7 +96,7 @@ class Endpoint:
         a VALUES block, never by editing the query's own text."""
         wrapper = self._wrapper(self.url)
         # Header comments go: SPARQLWrapper guesses the query form from the text, words included.
-        wrapper.setQuery(with_values(re.sub(r"(?m)^\s*#.*$", "", text), substitutions or {}))
+        wrapper.setQuery(with_values(re.sub(r"(?m)^[ \t]*#[^\n]*$", "", text), substitutions or {}))
         if self.graph:
             wrapper.addDefaultGraph(self.graph)
         response = self._perform(wrapper, "the query")
