@@ -55,9 +55,34 @@ def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Forma
             writer.writerow([_cell(row.get(c)) for c in columns])
         print(buffer.getvalue(), end="")
         return
+    if len(rows) > RICH_TABLE_ROWS:
+        print(plain_table(rows, columns, title), end="")
+        return
     table = Table(title=title, show_lines=False)
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
     stdout_console().print(table)
+
+
+RICH_TABLE_ROWS = 1000
+"""Above this many rows a table is laid out by plain_table: rich measures and folds every cell,
+which took 13 s for the 49,721 rows of `kb query cases-by-pattern` on 100,000 cases."""
+PLAIN_COLUMN_WIDTH = 60
+"""A longer cell is not cut: it runs past its column on its own line."""
+
+
+def plain_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str | None = None) -> str:
+    """Rows as text in aligned columns: a header, a rule, one line a row (line breaks in a cell
+    become spaces)."""
+    cells = [[_cell(row.get(c)).replace("\r", " ").replace("\n", " ") for c in columns] for row in rows]
+    widths = [min(PLAIN_COLUMN_WIDTH, max([len(column), *(len(line[i]) for line in cells)]))
+              for i, column in enumerate(columns)]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(value.ljust(width) for value, width in zip(values, widths, strict=True)).rstrip()
+
+    lines = ([title] if title else []) + [line(columns), line(["-" * width for width in widths])]
+    lines += [line(values) for values in cells]
+    return "\n".join(lines) + "\n"
