@@ -7,13 +7,16 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from . import __version__
 from .errors import ExitCode, KBError, UsageError
-from .render import Format
+from .render import ROW_FORMATS, Format
+
+if TYPE_CHECKING:
+    from .remote import Endpoint
 
 app = typer.Typer(
     name="kb",
@@ -29,6 +32,7 @@ KbOption = Annotated[
                  "or $CALCINOSIS_KB_DIR.", show_default=False),
 ]
 
+RowFormatOption = Annotated[Format, typer.Option("--format", "-f", help=f"{', '.join(ROW_FORMATS)}.")]
 EndpointOption = Annotated[str | None, typer.Option(
     "--endpoint", help="A remote SPARQL 1.1 query endpoint to run against instead of the embedded store.")]
 GraphOption = Annotated[str, typer.Option(
@@ -150,7 +154,7 @@ def infer(
 @app.command()
 def audit(
     kb: KbOption = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or tsv.")] = Format.table,
+    fmt: RowFormatOption = Format.table,
 ) -> None:
     """Every case of the knowledge base: inferred vs authors' subtype, with a summary."""
 
@@ -159,7 +163,7 @@ def audit(
         from .kbdir import KnowledgeBase
         from .render_inference import render_audit
 
-        chosen = _choose(fmt, (Format.table, Format.json, Format.csv, Format.tsv))
+        chosen = _choose(fmt, ROW_FORMATS)
         knowledge_base = KnowledgeBase.locate(kb)
         inference = do_infer(knowledge_base, knowledge_base.case_files)
         render_audit(inference, chosen)
@@ -174,7 +178,7 @@ def audit(
 @app.command()
 def cases(
     kb: KbOption = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or tsv.")] = Format.table,
+    fmt: RowFormatOption = Format.table,
 ) -> None:
     """List the cases of the knowledge base: id, source, age, sex, authors' diagnosis."""
 
@@ -183,7 +187,7 @@ def cases(
         from .kbdir import KnowledgeBase
         from .render import emit_rows
 
-        chosen = _choose(fmt, (Format.table, Format.json, Format.csv, Format.tsv))
+        chosen = _choose(fmt, ROW_FORMATS)
         rows = list_cases(KnowledgeBase.locate(kb))
         columns = ["case", "source", "age", "sex", "authors_subtypes", "authors_diagnosis"]
         if chosen is not Format.table:
@@ -197,7 +201,7 @@ def cases(
 def evidence(
     case: Annotated[str, typer.Argument(help="Case id, e.g. carrascosa2011 or case:carrascosa2011.")],
     kb: KbOption = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or tsv.")] = Format.table,
+    fmt: RowFormatOption = Format.table,
 ) -> None:
     """Every fact of a case with the verbatim quote it rests on and its source."""
 
@@ -206,7 +210,7 @@ def evidence(
         from .kbdir import KnowledgeBase
         from .render import emit_rows
 
-        chosen = _choose(fmt, (Format.table, Format.json, Format.csv, Format.tsv))
+        chosen = _choose(fmt, ROW_FORMATS)
         rows = case_evidence(KnowledgeBase.locate(kb), case)
         columns = ["property", "statement", "quote"] if chosen is Format.table else \
             ["case", "property", "fact", "statement", "quote", "source"]
@@ -223,7 +227,7 @@ def query(
     ] = None,
     list_queries: Annotated[bool, typer.Option("--list", help="List the named queries.")] = False,
     kb: KbOption = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or tsv.")] = Format.table,
+    fmt: RowFormatOption = Format.table,
     endpoint: EndpointOption = None,
     graph: GraphOption = DEFAULT_REMOTE_GRAPH,
     timeout: TimeoutOption = 30.0,
@@ -234,11 +238,10 @@ def query(
 
     def action() -> None:
         from .kbdir import KnowledgeBase
-        from .queries import bind, find_query, load_queries, parse_assignments, run_local
+        from .queries import answer_query, bind, find_query, load_queries, parse_assignments
         from .render import emit_rows
-        from .store import open_store, stderr_notice
 
-        chosen = _choose(fmt, (Format.table, Format.json, Format.csv, Format.tsv))
+        chosen = _choose(fmt, ROW_FORMATS)
         knowledge_base = KnowledgeBase.locate(kb)
         queries = load_queries(knowledge_base.query_files)
         if list_queries or name is None:
@@ -251,15 +254,8 @@ def query(
             return
         named = find_query(queries, name)
         substitutions = bind(named, parse_assignments(params or []))
-        if endpoint is not None:
-            from .remote import Endpoint
-
-            remote = Endpoint.from_options(endpoint, graph, timeout, user, password)
-            answer = remote.query(named.text, {k.value: str(v) for k, v in substitutions.items()})
-        else:
-            answer = run_local(open_store(knowledge_base, stderr_notice), named.text, substitutions,
-                               where=str(named.path))
-        _emit_answer(answer, chosen)
+        remote = _endpoint(endpoint, graph, timeout, user, password)
+        _emit_answer(answer_query(kb, named.text, substitutions, where=str(named.path), endpoint=remote), chosen)
 
     run(action)
 
@@ -269,7 +265,7 @@ def sparql(
     text: Annotated[str | None, typer.Argument(help="A SELECT, ASK or CONSTRUCT query.")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="Read the query from this .rq file.")] = None,
     kb: KbOption = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json, csv or tsv.")] = Format.table,
+    fmt: RowFormatOption = Format.table,
     endpoint: EndpointOption = None,
     graph: GraphOption = DEFAULT_REMOTE_GRAPH,
     timeout: TimeoutOption = 30.0,
@@ -280,24 +276,16 @@ def sparql(
 
     def action() -> None:
         from .errors import InputFileError
-        from .kbdir import KnowledgeBase
-        from .queries import run_local
-        from .store import open_store, stderr_notice
+        from .queries import answer_query
 
-        chosen = _choose(fmt, (Format.table, Format.json, Format.csv, Format.tsv))
+        chosen = _choose(fmt, ROW_FORMATS)
         if (text is None) == (file is None):
             raise UsageError("give a query as an argument or with --file, not both")
         if file is not None and not file.is_file():
             raise InputFileError(f"{file}: no such file")
         body = file.read_text(encoding="utf-8") if file is not None else str(text)
-        if endpoint is not None:
-            from .remote import Endpoint
-
-            answer = Endpoint.from_options(endpoint, graph, timeout, user, password).query(body)
-        else:
-            knowledge_base = KnowledgeBase.locate(kb)
-            answer = run_local(open_store(knowledge_base, stderr_notice), body, where=str(file or "query"))
-        _emit_answer(answer, chosen)
+        remote = _endpoint(endpoint, graph, timeout, user, password)
+        _emit_answer(answer_query(kb, body, where=str(file or "query"), endpoint=remote), chosen)
 
     run(action)
 
@@ -428,6 +416,16 @@ def import_(
             typer.echo(f"kb: wrote {len(imported.cases)} case(s) ({names}) to {output}", err=True)
 
     run(action)
+
+
+def _endpoint(url: str | None, graph: str, timeout: float, user: str | None,
+              password: str | None) -> Endpoint | None:
+    """The remote endpoint the options name, or None for the embedded store."""
+    if url is None:
+        return None
+    from .remote import Endpoint
+
+    return Endpoint.from_options(url, graph, timeout, user, password)
 
 
 def _emit_answer(answer: object, fmt: Format) -> None:

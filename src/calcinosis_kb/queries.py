@@ -20,6 +20,8 @@ from .namespaces import PREFIXES, curie
 if TYPE_CHECKING:  # rdflib's query engine loads only where a check runs: `kb query` answers from the store
     from rdflib import Graph
 
+    from .remote import Endpoint
+
 CHECK_PREFIX = "qc-"
 
 
@@ -194,16 +196,6 @@ def _term_kinds() -> tuple[type, type]:
     return pyoxigraph.NamedNode, pyoxigraph.Literal
 
 
-def term_text(term: Any) -> str | None:
-    iri, literal = _term_kinds()
-    kind = type(term)
-    if kind is iri:
-        return _short(term.value)
-    if kind is literal:
-        return str(term.value)
-    return None if term is None else str(term)
-
-
 def _lexical(column: list[Any]) -> list[str | None]:
     """Each term's text as pyoxigraph holds it, read once (for unbound, None): reading it is the
     dearest step of turning 50,000 rows into Python, so the sort and the output share it."""
@@ -213,12 +205,11 @@ def _lexical(column: list[Any]) -> list[str | None]:
         return [getattr(term, "value", None) for term in column]
 
 
-def column_texts(column: list[Any], values: list[str | None] | None = None) -> list[str | None]:
-    """term_text of every term in one column: a listing repeats the same few classes thousands
-    of times, so each IRI is shortened once per call."""
+def column_texts(column: list[Any], values: list[str | None]) -> list[str | None]:
+    """The output text of every term in one column, given their values (from _lexical): an IRI as
+    a CURIE, a literal as its lexical form, unbound as None. A listing repeats the same few classes
+    thousands of times, so each IRI is shortened once per call."""
     iri, literal = _term_kinds()
-    if values is None:
-        values = _lexical(column)
     shortened: dict[str, str] = {}
     texts: list[str | None] = []
     for term, value in zip(column, values, strict=True):
@@ -271,6 +262,18 @@ def run_local(store: Any, text: str, substitutions: dict[Any, Any] | None = None
         return Answer(columns=columns, rows=rows)
     triples = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in result)
     return Answer(triples=triples)
+
+
+def answer_query(kb: Path | None, text: str, substitutions: dict[Any, Any] | None = None, *, where: str,
+                 endpoint: Endpoint | None = None) -> Answer:
+    """The answer of the remote endpoint when one is given (the knowledge base is not read), else
+    of the knowledge base's embedded store, built first if it is out of date."""
+    if endpoint is not None:
+        return endpoint.query(text, {variable.value: str(term) for variable, term in (substitutions or {}).items()})
+    from .kbdir import KnowledgeBase
+    from .store import open_store, stderr_notice
+
+    return run_local(open_store(KnowledgeBase.locate(kb), stderr_notice), text, substitutions, where=where)
 
 
 def with_values(text: str, substitutions: dict[str, str]) -> str:

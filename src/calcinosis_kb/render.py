@@ -24,6 +24,10 @@ class Format(StrEnum):
     ttl = "ttl"
 
 
+ROW_FORMATS = (Format.table, Format.json, Format.csv, Format.tsv)
+"""The formats of every command that prints rows."""
+
+
 def stdout_console() -> Console:
     return Console(soft_wrap=True, highlight=False)
 
