@@ -38,7 +38,14 @@ class KnowledgeBase:
 
     @property
     def ontology_files(self) -> list[Path]:
-        return sorted((self.root / "ontology").glob("*.ttl"))
+        """The ontology's parts, then the declared source documents (sources/*.ttl): both are
+        merged into the one ontology graph that cases are checked and reasoned against."""
+        return sorted((self.root / "ontology").glob("*.ttl")) + self.source_declarations
+
+    @property
+    def source_declarations(self) -> list[Path]:
+        """Source documents a curator declares in the KB folder, one Turtle file each."""
+        return sorted((self.root / "sources").glob("*.ttl"))
 
     @property
     def case_files(self) -> list[Path]:
@@ -49,11 +56,28 @@ class KnowledgeBase:
         return sorted((self.root / "queries").glob("*.rq"))
 
     @property
-    def sources_dir(self) -> Path | None:
-        """The folder of source texts that quotes are checked against, if it can be found."""
-        if os.environ.get(SOURCES_ENV):
-            return Path(os.environ[SOURCES_ENV])
-        for candidate in (self.root.parent / "shared" / "sources", Path.cwd().parent / "shared" / "sources"):
-            if candidate.is_dir():
-                return candidate
+    def text_folders(self) -> list[Path]:
+        """Where source texts are looked for, in order: the folders named by CALCINOSIS_KB_SOURCES
+        (separated like PATH), the KB's own texts/, then the shipped texts and the corpus texts
+        in ../shared beside the KB or the current folder."""
+        named = [Path(part) for part in os.environ.get(SOURCES_ENV, "").split(os.pathsep) if part]
+        shared = [base / "shared" / sub for base in (self.root.parent, Path.cwd().parent)
+                  for sub in ("sources", Path("corpus") / "texts")]
+        found: list[Path] = []
+        for folder in [*named, self.root / "texts", *shared]:
+            if folder.is_dir() and folder.resolve() not in found:
+                found.append(folder.resolve())
+        return found
+
+    def source_text(self, file_name: str) -> Path | None:
+        """The first text of that name along the search path."""
+        for folder in self.text_folders:
+            if (folder / file_name).is_file():
+                return folder / file_name
         return None
+
+    @property
+    def sources_dir(self) -> Path | None:
+        """The first folder of source texts, if any can be found (kept for callers that need one)."""
+        folders = self.text_folders
+        return folders[0] if folders else None

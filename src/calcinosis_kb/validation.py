@@ -96,7 +96,7 @@ def validate(kb: KnowledgeBase, case_paths: list[Path] | None = None) -> Report:
                                     f"not defined in the ontology; {hint}"))
         problems += _shacl(path, graph, ontology, shapes)
         if sources is not None:
-            problems += _quotes(path, graph, ontology, sources)
+            problems += _quotes(path, graph, ontology, kb)
         try:
             graph += normalise(ontology, graph)
         except KBError as error:
@@ -106,7 +106,7 @@ def validate(kb: KnowledgeBase, case_paths: list[Path] | None = None) -> Report:
     if whole:
         problems += _ontology_checks(kb, ontology, merge([ontology] + [g for _, g, _ in case_graphs]))
         if sources is not None:
-            problems += _ontology_quotes(ontology, sources)
+            problems += _ontology_quotes(ontology, kb)
     problems += _consistency(ontology, case_graphs, check_ontology=whole)
     return Report(problems, len(paths), sum(len(c) for _, _, c in case_graphs), notes)
 
@@ -194,24 +194,24 @@ def _shacl(path: Path, graph: Graph, ontology: Graph, shapes: Graph | None) -> l
     return sorted(problems, key=lambda p: (p.line or 0, p.entity))
 
 
-def _source_text(source: URIRef | None, ontology: Graph, sources: Path) -> tuple[str | None, str | None]:
+def _source_text(source: URIRef | None, ontology: Graph, kb: KnowledgeBase) -> tuple[str | None, str | None]:
     if source is None:
         return None, None
     name = ontology.value(source, CCKB.sourceFile)
     if name is None:
         return None, f"source {curie(str(source))} names no cckb:sourceFile"
-    path = sources / str(name)
-    if not path.is_file():
-        return None, f"source text {path} not found"
+    path = kb.source_text(str(name))
+    if path is None:
+        return None, f"source text {name} not found in {', '.join(map(str, kb.text_folders))}"
     return _collapse(path.read_text(encoding="utf-8")), None
 
 
-def _quotes(path: Path, graph: Graph, ontology: Graph, sources: Path) -> list[Problem]:
+def _quotes(path: Path, graph: Graph, ontology: Graph, kb: KnowledgeBase) -> list[Problem]:
     """Every quote of every fact occurs in its case's source text, ignoring whitespace."""
     problems: list[Problem] = []
     for case in graph.subjects(RDF.type, CCKB.CalcinosisCutis):
         source = graph.value(case, CCKB.hasSource)
-        text, trouble = _source_text(source if isinstance(source, URIRef) else None, ontology, sources)
+        text, trouble = _source_text(source if isinstance(source, URIRef) else None, ontology, kb)
         if trouble:
             problems.append(Problem(str(path), None, "quote", curie(str(case)), trouble))
         if text is None:
@@ -227,7 +227,7 @@ def _quotes(path: Path, graph: Graph, ontology: Graph, sources: Path) -> list[Pr
     return problems
 
 
-def _ontology_quotes(ontology: Graph, sources: Path) -> list[Problem]:
+def _ontology_quotes(ontology: Graph, kb: KnowledgeBase) -> list[Problem]:
     """Quotes on ontology terms occur in one of the term's cited sources."""
     problems: list[Problem] = []
     texts: dict[URIRef, str | None] = {}
@@ -237,7 +237,7 @@ def _ontology_quotes(ontology: Graph, sources: Path) -> list[Problem]:
         found = False
         for source in cited:
             if source not in texts:
-                texts[source] = _source_text(source, ontology, sources)[0]
+                texts[source] = _source_text(source, ontology, kb)[0]
             if texts[source] is not None and _collapse(str(quote)) in (texts[source] or ""):
                 found = True
                 break
