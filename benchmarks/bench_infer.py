@@ -24,14 +24,15 @@ from pathlib import Path
 
 from rdflib.namespace import RDF
 
-from calcinosis_kb.cases import find_cases
-from calcinosis_kb.infer import Definitions, infer, logical_core, worker_count
-from calcinosis_kb.kbdir import KnowledgeBase
-from calcinosis_kb.loading import load_ontology, merge, parse_turtle
-from calcinosis_kb.namespaces import CCKB, SUBTYPE_WORDS, curie
-from calcinosis_kb.normalise import normalise
-from calcinosis_kb.reasoning import reason
-from calcinosis_kb.synthetic import write
+from calcinosis_kb.knowledgebase.cases import find_cases
+from calcinosis_kb.knowledgebase.loading import load_ontology, merge, parse_turtle
+from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.knowledgebase.namespaces import CCKB, SUBTYPE_WORDS, curie
+from calcinosis_kb.knowledgebase.normalise import normalise
+from calcinosis_kb.knowledgebase.synthetic import write
+from calcinosis_kb.reasoning.classify import Definitions, logical_core
+from calcinosis_kb.reasoning.hermit import reason
+from calcinosis_kb.reasoning.infer import infer, worker_count
 
 ROOT = Path(__file__).resolve().parents[1]
 

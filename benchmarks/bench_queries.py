@@ -22,10 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from calcinosis_kb.kbdir import KnowledgeBase
-from calcinosis_kb.queries import NamedQuery, bind, load_queries, run_local, with_values
-from calcinosis_kb.store import dump, open_store
-from calcinosis_kb.synthetic import write
+from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.knowledgebase.synthetic import write
+from calcinosis_kb.querying.named import NamedQuery, bind, load_queries, with_values
+from calcinosis_kb.querying.results import run_local
+from calcinosis_kb.querying.store import dump, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from calcinosis_kb.infer import Inference, infer
-from calcinosis_kb.kbdir import KnowledgeBase
+from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.reasoning.classify import Inference
+from calcinosis_kb.reasoning.infer import infer
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

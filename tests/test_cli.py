@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from calcinosis_kb import __version__, reasoning
+from calcinosis_kb import __version__
 from calcinosis_kb.cli import app
-from calcinosis_kb.errors import ExitCode
+from calcinosis_kb.knowledgebase.errors import ExitCode
+from calcinosis_kb.reasoning import hermit as reasoning
 
 from .conftest import DATA, ROOT
 

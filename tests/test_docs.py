@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from calcinosis_kb.errors import ExitCode
+from calcinosis_kb.knowledgebase.errors import ExitCode
 
 from .conftest import ROOT
 
@@ -33,7 +33,7 @@ def test_every_exit_code_documented() -> None:
 
 
 def test_json_keys_documented() -> None:
-    from calcinosis_kb.infer import CaseResult
+    from calcinosis_kb.reasoning.classify import CaseResult
 
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", (ROOT / "docs" / "infer-json.md").read_text(), flags=re.M))
     assert set(CaseResult(case="", label="", file="", source="").as_dict()) == documented
@@ -44,6 +44,6 @@ def test_version_single_source() -> None:
 
     ontology = (ROOT / "ontology" / "calcinosis-kb.ttl").read_text()
     assert f'owl:versionInfo "{__version__}"' in ontology
-    from calcinosis_kb.exportgraph import ARTEFACT, release_iri
+    from calcinosis_kb.interchange.artefacts import ARTEFACT, release_iri
 
     assert f"<{release_iri(__version__, ARTEFACT + '.owl')}>" in ontology  # the IRI `kb release` gives the .owl

@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from calcinosis_kb.cli import app
-from calcinosis_kb.errors import ExitCode
+from calcinosis_kb.knowledgebase.errors import ExitCode
 
 from .conftest import ROOT
 
@@ -18,7 +18,7 @@ def test_cases_json_lists_every_case(runner: CliRunner) -> None:
     rows = json.loads(result.stdout)
     assert {"case", "source", "age", "sex", "authors_subtypes"} <= set(rows[0])
     by_case = {r["case"]: r for r in rows}
-    assert by_case["case:carrascosa2011"]["age"] == "87"
+    assert by_case["case:carrascosa2011"]["age"] == 87  # a JSON number
     assert by_case["case:carrascosa2011"]["sex"] == "female"
     assert by_case["case:carrascosa2011"]["authors_subtypes"] == ["dystrophic"]
     files = {r["file"] for r in rows}

@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 
 from calcinosis_kb import __version__
 from calcinosis_kb.cli import app
-from calcinosis_kb.export import FORMATS
-from calcinosis_kb.infer import Inference
-from calcinosis_kb.kbdir import KnowledgeBase
-from calcinosis_kb.namespaces import CASE, CCKB, DEFINITION, OBOINOWL, ONTOLOGY_IRI, SUBTYPE_WORDS
+from calcinosis_kb.interchange.export import FORMATS
+from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.knowledgebase.namespaces import CASE, CCKB, DEFINITION, OBOINOWL, ONTOLOGY_IRI, SUBTYPE_WORDS
+from calcinosis_kb.reasoning.classify import Inference
 
 from .conftest import DATA, ROOT
 

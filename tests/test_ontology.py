@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from calcinosis_kb.infer import infer
-from calcinosis_kb.kbdir import KnowledgeBase
-from calcinosis_kb.loading import load_ontology
-from calcinosis_kb.namespaces import CCKB
-from calcinosis_kb.normalise import convert
+from calcinosis_kb.knowledgebase.loading import load_ontology
+from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.knowledgebase.namespaces import CCKB
+from calcinosis_kb.knowledgebase.normalise import convert
+from calcinosis_kb.reasoning.infer import infer
 
 from .conftest import ROOT
 

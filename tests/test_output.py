@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from calcinosis_kb.errors import InputFileError, UsageError
-from calcinosis_kb.output import write_file, write_folder
+from calcinosis_kb.knowledgebase.errors import InputFileError, UsageError
+from calcinosis_kb.knowledgebase.output import write_file, write_folder
 
 
 def test_write_file_refuses_existing_then_forces(tmp_path: Path) -> None:
@@ -30,7 +30,7 @@ def test_write_file_leaves_nothing_when_interrupted(tmp_path: Path, monkeypatch:
     def interrupted(*_: object) -> None:
         raise Interrupted
 
-    monkeypatch.setattr("calcinosis_kb.output.os.replace", interrupted)
+    monkeypatch.setattr("calcinosis_kb.knowledgebase.output.os.replace", interrupted)
     with pytest.raises(Interrupted):
         write_file(tmp_path / "out.json", "{}")
     assert list(tmp_path.iterdir()) == []

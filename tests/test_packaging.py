@@ -48,7 +48,7 @@ def test_installed_kb_works_from_any_folder(wheel: Path, tmp_path: Path) -> None
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "case:carrascosa2011" in result.stdout
-    where = "from calcinosis_kb.kbdir import embedded_root; print(embedded_root())"
+    where = "from calcinosis_kb.knowledgebase.location import embedded_root; print(embedded_root())"
     located = subprocess.run([str(python), "-c", where], cwd=elsewhere, capture_output=True, text=True,
                              check=True).stdout
     assert "site-packages/calcinosis_kb/kb" in located

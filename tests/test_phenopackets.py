@@ -16,12 +16,13 @@ from rdflib.namespace import RDF
 from typer.testing import CliRunner
 
 from calcinosis_kb.cli import app
-from calcinosis_kb.infer import Inference, infer
-from calcinosis_kb.kbdir import KnowledgeBase
-from calcinosis_kb.loading import load_ontology
-from calcinosis_kb.namespaces import CCKB
-from calcinosis_kb.phenopacket import phenopacket_export, phenopacket_to_case
-from calcinosis_kb.validation import validate
+from calcinosis_kb.interchange.phenopackets import phenopacket_export, phenopacket_to_case
+from calcinosis_kb.knowledgebase.loading import load_ontology
+from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.knowledgebase.namespaces import CCKB
+from calcinosis_kb.quality.validation import validate
+from calcinosis_kb.reasoning.classify import Inference
+from calcinosis_kb.reasoning.infer import infer
 
 from .conftest import DATA, ROOT, SHARED, by_case
 
@@ -61,8 +62,10 @@ def reimported(kb: KnowledgeBase, round_trip: tuple[Path, Path]) -> Inference:
 
 @pytest.fixture(scope="session")
 def json_inferred(kb: KnowledgeBase, round_trip: tuple[Path, Path]) -> Inference:
-    """`kb infer` given the Phenopacket JSON files themselves."""
-    return infer(kb, sorted(round_trip[0].glob("*.json")), explain=False)
+    """`kb infer` given the Phenopacket JSON files themselves (the interchange layer's reader)."""
+    from calcinosis_kb.interchange.phenopackets.reading import read_case
+
+    return infer(kb, sorted(round_trip[0].glob("*.json")), explain=False, read_json=read_case)
 
 
 def test_every_shipped_case_is_exported(exported: dict[str, dict[str, object]]) -> None:
@@ -272,7 +275,7 @@ def test_round_trip_keeps_every_triple_of_the_shipped_cases(
 ) -> None:
     from rdflib.compare import graph_diff, isomorphic
 
-    from calcinosis_kb.loading import merge, parse_turtle
+    from calcinosis_kb.knowledgebase.loading import merge, parse_turtle
 
     original = parse_turtle(case_file)
     cases = [str(c).rsplit("/", 1)[-1] for c in original.subjects(RDF.type, CCKB.CalcinosisCutis)]

@@ -16,13 +16,14 @@ from rdflib.term import Node
 from typer.testing import CliRunner
 
 from calcinosis_kb.cli import app
-from calcinosis_kb.errors import ExitCode, UsageError
-from calcinosis_kb.infer import Inference
-from calcinosis_kb.kbdir import KnowledgeBase
-from calcinosis_kb.namespaces import CCKB, DEFINITION, PATTERN_WORDS, SUBTYPE_WORDS, curie
-from calcinosis_kb.queries import bind, expand, load_queries, order_solutions, run_local, split_order, with_values
-from calcinosis_kb.querydocs import render
-from calcinosis_kb.store import open_store
+from calcinosis_kb.knowledgebase.errors import ExitCode, UsageError
+from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.knowledgebase.namespaces import CCKB, DEFINITION, PATTERN_WORDS, SUBTYPE_WORDS, curie
+from calcinosis_kb.querying.named import bind, expand, load_queries, with_values
+from calcinosis_kb.querying.querydocs import render
+from calcinosis_kb.querying.results import order_solutions, run_local, split_order
+from calcinosis_kb.querying.store import open_store
+from calcinosis_kb.reasoning.classify import Inference
 
 from .conftest import ROOT
 
@@ -59,7 +60,7 @@ def test_clinical_query_runs_and_returns_rows(runner: CliRunner, path: Path) -> 
 def test_docs_match_headers() -> None:
     expected = render(load_queries(KnowledgeBase.locate(ROOT).query_files))
     assert (ROOT / "docs" / "queries.md").read_text() == expected, \
-        "regenerate: python -m calcinosis_kb.querydocs > docs/queries.md"
+        "regenerate: python -m calcinosis_kb.querying.querydocs > docs/queries.md"
 
 
 def test_list_json(runner: CliRunner) -> None:

@@ -9,7 +9,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from calcinosis_kb.namespaces import CCKB
+from calcinosis_kb.knowledgebase.namespaces import CCKB
 
 from .conftest import ROOT, SHARED
 

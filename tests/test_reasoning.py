@@ -9,9 +9,10 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import RDF
 
-from calcinosis_kb.infer import Inference, infer
-from calcinosis_kb.kbdir import KnowledgeBase
-from calcinosis_kb.namespaces import CCKB, curie
+from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.knowledgebase.namespaces import CCKB, curie
+from calcinosis_kb.reasoning.classify import Inference
+from calcinosis_kb.reasoning.infer import infer
 
 from .conftest import DATA, by_case
 

@@ -12,7 +12,7 @@ from rdflib.namespace import OWL, RDF
 from typer.testing import CliRunner
 
 from calcinosis_kb.cli import app
-from calcinosis_kb.namespaces import CCKB, ONTOLOGY_IRI
+from calcinosis_kb.knowledgebase.namespaces import CCKB, ONTOLOGY_IRI
 
 ARTEFACTS = {"calcinosis-kb.owl": "xml", "calcinosis-kb.ttl": "turtle", "calcinosis-kb-base.owl": "xml",
              "calcinosis-kb-base.ttl": "turtle"}

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from calcinosis_kb.cli import app
-from calcinosis_kb.errors import ExitCode
+from calcinosis_kb.knowledgebase.errors import ExitCode
 
 from .conftest import ROOT
 from .servers import free_port, oxigraph_server, virtuoso_server

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from calcinosis_kb.render import PLAIN_COLUMN_WIDTH, RICH_TABLE_ROWS, Format, emit_rows
+from calcinosis_kb.presentation.render import PLAIN_COLUMN_WIDTH, RICH_TABLE_ROWS, Format, emit_rows
 
 
 def test_a_long_listing_is_a_plain_aligned_table(capsys: pytest.CaptureFixture[str]) -> None:

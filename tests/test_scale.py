@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 from rdflib.namespace import RDF
 
-from calcinosis_kb.cases import find_cases
-from calcinosis_kb.infer import BATCH, Definitions, infer, logical_core
-from calcinosis_kb.kbdir import KnowledgeBase
-from calcinosis_kb.loading import load_ontology, merge, parse_turtle
-from calcinosis_kb.namespaces import CCKB, curie
-from calcinosis_kb.normalise import normalise
-from calcinosis_kb.reasoning import reason
-from calcinosis_kb.synthetic import KINDS, write
+from calcinosis_kb.knowledgebase.cases import find_cases
+from calcinosis_kb.knowledgebase.loading import load_ontology, merge, parse_turtle
+from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.knowledgebase.namespaces import CCKB, curie
+from calcinosis_kb.knowledgebase.normalise import normalise
+from calcinosis_kb.knowledgebase.synthetic import KINDS, write
+from calcinosis_kb.reasoning.classify import BATCH, Definitions, logical_core
+from calcinosis_kb.reasoning.hermit import reason
+from calcinosis_kb.reasoning.infer import infer
 
 from .conftest import DATA
 
@@ -31,7 +32,7 @@ def test_batches_match_whole_abox_reference(kb: KnowledgeBase, tmp_path: Path) -
     facts = case_file.graph + normalise(ontology, case_file.graph)
     reasoned = reason(merge([logical_core(ontology), facts]))
     definitions = Definitions.from_ontology(ontology)
-    from calcinosis_kb.cases import word
+    from calcinosis_kb.knowledgebase.cases import word
 
     for case in facts.subjects(RDF.type, CCKB.CalcinosisCutis):
         whole = {word(ontology, c) for c in definitions.subtypes + definitions.patterns
@@ -70,7 +71,7 @@ def test_worker_processes_give_the_same_results_in_order(kb: KnowledgeBase, tmp_
 
 
 def test_worker_count_only_splits_large_jobs() -> None:
-    from calcinosis_kb.infer import PARALLEL_JOB_BYTES, worker_count
+    from calcinosis_kb.reasoning.infer import PARALLEL_JOB_BYTES, worker_count
 
     assert worker_count(0, 40, PARALLEL_JOB_BYTES - 1) == 1
     assert worker_count(2, 40, 10) == 2
@@ -80,8 +81,8 @@ def test_worker_count_only_splits_large_jobs() -> None:
 
 def test_workers_report_a_missing_java_in_one_line(kb: KnowledgeBase, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from calcinosis_kb import reasoning
-    from calcinosis_kb.errors import EnvironmentProblem
+    from calcinosis_kb.knowledgebase.errors import EnvironmentProblem
+    from calcinosis_kb.reasoning import hermit as reasoning
 
     write(tmp_path, 4, seed=2, per_file=2)
     reasoning.check_java.cache_clear()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from calcinosis_kb.infer import Inference
+from calcinosis_kb.reasoning.classify import Inference
 
 from .conftest import by_case
 

@@ -1,0 +1,3 @@
+from calcinosis_kb.cli import entrypoint
+
+entrypoint()

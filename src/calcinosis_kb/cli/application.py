@@ -1,0 +1,127 @@
+"""The `kb` application: its options shared by every command, the one place errors become a line
+on stderr and an exit code (knowledgebase/errors.py), and the entry point. The commands are in
+knowledge.py, querying.py and interchange.py, each parsing its arguments, calling one library
+function and rendering the result."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+from calcinosis_kb import __version__
+from calcinosis_kb.knowledgebase.errors import KBError, UsageError
+from calcinosis_kb.presentation.render import ROW_FORMATS, Format
+
+if TYPE_CHECKING:
+    from calcinosis_kb.knowledgebase.location import KnowledgeBase
+
+app = typer.Typer(
+    name="kb",
+    help="calcinosis-kb: a reasoned knowledge base of calcinosis cutis case reports.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+KbOption = Annotated[
+    Path | None,
+    typer.Option("--kb", help="Knowledge-base folder (ontology/, cases/, queries/); default: the shipped one "
+                 "or $CALCINOSIS_KB_DIR.", show_default=False),
+]
+
+RowFormatOption = Annotated[Format, typer.Option("--format", "-f", help=f"{', '.join(ROW_FORMATS)}.")]
+EndpointOption = Annotated[str | None, typer.Option(
+    "--endpoint", help="A remote SPARQL 1.1 query endpoint to run against instead of the embedded store.")]
+GraphOption = Annotated[str, typer.Option(
+    "--graph", help="The remote graph holding the knowledge base (as written by kb push).")]
+TimeoutOption = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the endpoint.")]
+UserOption = Annotated[str | None, typer.Option(
+    "--user", help="User for the endpoint (or $CALCINOSIS_KB_ENDPOINT_USER).", show_default=False)]
+PasswordOption = Annotated[str | None, typer.Option(
+    "--password", help="Password (or $CALCINOSIS_KB_ENDPOINT_PASSWORD); never printed.", show_default=False)]
+DEFAULT_REMOTE_GRAPH = "https://w3id.org/calcinosis-kb/graph/kb"
+
+T = TypeVar("T")
+
+
+def run(action: Callable[[], T]) -> T:
+    """Turn KBError into one line on stderr and its exit code: the one place that does."""
+    try:
+        return action()
+    except KBError as error:
+        typer.echo(f"kb: {error.message}", err=True)
+        raise typer.Exit(int(error.exit_code)) from None
+
+
+def choose_format(fmt: Format, allowed: tuple[Format, ...]) -> Format:
+    if fmt not in allowed:
+        raise UsageError(f"--format {fmt.value} is not available here; choose one of: "
+                         + ", ".join(f.value for f in allowed))
+    return fmt
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"calcinosis-kb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+    kb: KbOption = None,
+) -> None:
+    """calcinosis-kb: classify calcinosis cutis cases with a DL reasoner, explain why, and query them."""
+    _options_before_the_command.kb = kb
+
+
+class _OptionsBeforeTheCommand:
+    """What the options given before the command name said (set anew on every invocation)."""
+
+    kb: Path | None = None
+
+
+_options_before_the_command = _OptionsBeforeTheCommand()
+
+
+def chosen_kb(kb: Path | None) -> Path | None:
+    """The knowledge-base folder a command works on: its own --kb, else the one given before the
+    command (`kb --kb DIR validate`), else None (the environment variable, then the shipped one)."""
+    return kb if kb is not None else _options_before_the_command.kb
+
+
+def locate(kb: Path | None) -> KnowledgeBase:
+    """The knowledge base a command works on (see chosen_kb)."""
+    from calcinosis_kb.knowledgebase.location import KnowledgeBase
+
+    return KnowledgeBase.locate(chosen_kb(kb))
+
+
+@contextmanager
+def progress_bar(files: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for runs over several files, only when stderr is a terminal."""
+    if files < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("classifying", total=files)
+
+        def advance(cases_done: int) -> None:
+            progress.update(task, advance=1, description=f"classified {cases_done} cases")
+
+        yield advance
+
+
+def entrypoint() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

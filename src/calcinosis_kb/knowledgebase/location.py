@@ -1,0 +1,84 @@
+"""Where the knowledge base lives: the one shipped with the package, or a curator's copy."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from calcinosis_kb.knowledgebase.errors import InputFileError
+
+KB_ENV = "CALCINOSIS_KB_DIR"
+SOURCES_ENV = "CALCINOSIS_KB_SOURCES"
+
+
+def embedded_root() -> Path:
+    """The knowledge base that travels with the package: copied into the wheel as
+    calcinosis_kb/kb, or the repository itself in a source checkout."""
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "kb"
+    if (packaged / "ontology").is_dir():
+        return packaged
+    return package.parents[1]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    root: Path
+
+    @classmethod
+    def locate(cls, kb_dir: Path | None = None) -> KnowledgeBase:
+        chosen = kb_dir or (Path(os.environ[KB_ENV]) if os.environ.get(KB_ENV) else None)
+        root = chosen if chosen is not None else embedded_root()
+        if not (root / "ontology").is_dir():
+            raise InputFileError(
+                f"{root}: not a knowledge-base folder (no ontology/ inside); "
+                f"point --kb or {KB_ENV} at a folder with ontology/, cases/ and queries/"
+            )
+        return cls(root.resolve())
+
+    @property
+    def ontology_files(self) -> list[Path]:
+        """The ontology's parts, then the declared source documents (sources/*.ttl): both are
+        merged into the one ontology graph that cases are checked and reasoned against."""
+        return sorted((self.root / "ontology").glob("*.ttl")) + self.source_declarations
+
+    @property
+    def source_declarations(self) -> list[Path]:
+        """Source documents a curator declares in the KB folder, one Turtle file each."""
+        return sorted((self.root / "sources").glob("*.ttl"))
+
+    @property
+    def case_files(self) -> list[Path]:
+        return sorted((self.root / "cases").glob("*.ttl"))
+
+    @property
+    def query_files(self) -> list[Path]:
+        return sorted((self.root / "queries").glob("*.rq"))
+
+    @property
+    def text_folders(self) -> list[Path]:
+        """Where source texts are looked for, in order: the folders named by CALCINOSIS_KB_SOURCES
+        (separated like PATH), the KB's own texts/, then the shipped texts and the corpus texts
+        in ../shared beside the KB or the current folder."""
+        named = [Path(part) for part in os.environ.get(SOURCES_ENV, "").split(os.pathsep) if part]
+        shared = [base / "shared" / sub for base in (self.root.parent, Path.cwd().parent)
+                  for sub in ("sources", Path("corpus") / "texts")]
+        found: list[Path] = []
+        for folder in [*named, self.root / "texts", *shared]:
+            if folder.is_dir() and folder.resolve() not in found:
+                found.append(folder.resolve())
+        return found
+
+    def source_text(self, file_name: str) -> Path | None:
+        """The first text of that name along the search path."""
+        for folder in self.text_folders:
+            if (folder / file_name).is_file():
+                return folder / file_name
+        return None
+
+    @property
+    def sources_dir(self) -> Path | None:
+        """The first folder of source texts, if any can be found (kept for callers that need one)."""
+        folders = self.text_folders
+        return folders[0] if folders else None

@@ -1,0 +1,113 @@
+"""Running HermiT (through owlready2) over the ontology plus case facts.
+
+Nothing here knows a subtype by name: it hands triples to the reasoner and reports
+the named classes each individual belongs to, asserted or inferred."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import OWL, RDF, RDFS, Graph, URIRef
+
+from calcinosis_kb.knowledgebase.errors import EnvironmentProblem, InconsistentError
+
+MINIMUM_JAVA = 11
+INSTALL_JAVA = "install Java 11 or newer (for example: apt-get install default-jre-headless)"
+
+
+@lru_cache(maxsize=1)
+def check_java() -> str:
+    """Return the java executable, or raise a one-line error saying what to install."""
+    java = shutil.which("java")
+    if java is None:
+        raise EnvironmentProblem(f"Java was not found on PATH; HermiT needs it: {INSTALL_JAVA}")
+    try:
+        result = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise EnvironmentProblem(f"{java} -version failed ({error}): {INSTALL_JAVA}") from None
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', result.stderr + result.stdout)
+    if not match:
+        raise EnvironmentProblem(f"could not read the Java version from {java}: {INSTALL_JAVA}")
+    major = int(match.group(1))
+    if major == 1 and match.group(2):  # "1.8" style
+        major = int(match.group(2))
+    if major < MINIMUM_JAVA:
+        raise EnvironmentProblem(f"Java {major} found at {java}, but HermiT needs Java {MINIMUM_JAVA}+: {INSTALL_JAVA}")
+    return java
+
+
+@dataclass
+class Reasoned:
+    """What the reasoner concluded: every individual's named classes (asserted and inferred,
+    closed under the class hierarchy) and the classes it found unsatisfiable."""
+
+    types: dict[str, frozenset[str]]
+    superclasses: dict[str, frozenset[str]]
+    unsatisfiable: frozenset[str]
+
+    def types_of(self, iri: str) -> frozenset[str]:
+        return self.types.get(iri, frozenset())
+
+
+def reason(graph: Graph) -> Reasoned:
+    """Classify the graph with HermiT. Raises InconsistentError when it is contradictory."""
+    import owlready2  # heavy: loaded only when reasoning
+
+    owlready2.JAVA_EXE = check_java()
+    with tempfile.TemporaryDirectory(prefix="kb-reason-") as folder:
+        path = Path(folder) / "input.nt"
+        graph.serialize(destination=str(path), format="nt", encoding="utf-8")
+        world = owlready2.World()
+        try:
+            ontology = world.get_ontology(path.as_uri()).load()
+            with ontology:
+                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+        except owlready2.OwlReadyInconsistentOntologyError:
+            raise InconsistentError("the reasoner (HermiT) found the facts inconsistent with the ontology") from None
+        except owlready2.OwlReadyJavaError as error:
+            raise EnvironmentProblem(f"HermiT failed to run: {str(error).splitlines()[-1]}") from None
+        return _collect(world, owlready2, _typed_individuals(graph))
+
+
+def _typed_individuals(graph: Graph) -> set[str]:
+    """IRIs of individuals: subjects typed with something other than an OWL/RDF meta-class.
+    (owlready2 lists only individuals declared owl:NamedIndividual; case files need not declare.)"""
+    meta = (str(OWL), str(RDFS), str(RDF))
+    return {
+        str(subject)
+        for subject, cls in graph.subject_objects(RDF.type)
+        if isinstance(subject, URIRef) and not str(cls).startswith(meta)
+    } | {str(s) for s in graph.subjects(RDF.type, OWL.NamedIndividual) if isinstance(s, URIRef)}
+
+
+def _collect(world: object, owlready2: object, individual_iris: set[str]) -> Reasoned:
+    Nothing = owlready2.Nothing  # type: ignore[attr-defined]
+    superclasses: dict[str, frozenset[str]] = {}
+    unsatisfiable: set[str] = set()
+    for cls in world.classes():  # type: ignore[attr-defined]
+        ancestors = frozenset(a.iri for a in cls.ancestors() if hasattr(a, "iri"))
+        superclasses[cls.iri] = ancestors
+        if Nothing in cls.equivalent_to:
+            unsatisfiable.add(cls.iri)
+    types: dict[str, frozenset[str]] = {}
+    for individual_iri in individual_iris:
+        individual = world[individual_iri]  # type: ignore[index]
+        if individual is None or not hasattr(individual, "is_a"):
+            continue
+        named: set[str] = set()
+        for cls in individual.is_a:
+            class_iri: str | None = getattr(cls, "iri", None)
+            if class_iri is not None:
+                named |= superclasses.get(class_iri, frozenset({class_iri}))
+        for cls in getattr(individual, "INDIRECT_is_a", ()):
+            ancestor_iri: str | None = getattr(cls, "iri", None)
+            if ancestor_iri is not None:
+                named.add(ancestor_iri)
+        types[individual_iri] = frozenset(named)
+    return Reasoned(types=types, superclasses=superclasses, unsatisfiable=frozenset(unsatisfiable))

@@ -1,0 +1,65 @@
+"""`kb infer`: classify cases with HermiT and explain the result, in this process or, for a
+large job, in worker processes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from rdflib import Graph
+
+from calcinosis_kb.knowledgebase.loading import CaseReader
+from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.reasoning.classify import Classifier, Inference
+
+SMALL_JOB_BYTES = 512_000
+"""Case files smaller than this in all start the JVM for a quick start rather than throughput."""
+
+PARALLEL_JOB_BYTES = 4_000_000
+"""Case files larger than this in all (about 2,000 cases) are shared among worker processes,
+one per core, each with its own JVM; smaller jobs would spend more starting them than they save."""
+
+
+def infer(
+    kb: KnowledgeBase,
+    paths: Iterable[Path],
+    *,
+    explain: bool = True,
+    progress: Callable[[int], None] | None = None,
+    ontology: Graph | None = None,
+    jobs: int = 0,
+    read_json: CaseReader | None = None,
+) -> Inference:
+    """Classify every case in the given files, one case at a time against the ontology in a
+    warm JVM. A file that cannot be read, or a case that contradicts the ontology, is reported
+    and the others are still classified. `progress` is called with the number of cases done
+    after each file. `ontology` can be passed when the caller has already loaded it. `jobs`
+    worker processes (0: one per core) share a large job; results keep the order of `paths`.
+    `read_json` reads a case file given as .json (the interchange layer passes its Phenopacket
+    reader); without it such a file is refused."""
+    paths = list(paths)
+    size = sum(p.stat().st_size for p in paths if p.is_file())
+    workers = worker_count(jobs, len(paths), size)
+    if workers > 1:
+        from calcinosis_kb.reasoning.parallel import infer_in_workers
+
+        return infer_in_workers(kb, paths, explain=explain, progress=progress, workers=workers, read_json=read_json)
+    classifier = Classifier(kb, ontology, quick_start=size < SMALL_JOB_BYTES, read_json=read_json)
+    inference = Inference([], [], Graph())
+    for path in paths:
+        inference.extend(classifier.classify_file(path, explain))
+        if progress is not None:
+            progress(len(inference.results))
+    return inference
+
+
+def worker_count(jobs: int, files: int, size: int) -> int:
+    """How many processes to classify with: several only for jobs big enough to repay a JVM
+    start per worker (about a second), and never more than there are files to share."""
+    wanted = jobs if jobs > 0 else (os.cpu_count() or 1)
+    if jobs == 0 and size < PARALLEL_JOB_BYTES:
+        return 1
+    return max(1, min(wanted, files))
+
+

@@ -1,0 +1,69 @@
+"""Large `kb infer` jobs shared among worker processes, one per core.
+
+One process keeps about 1.2 cores busy (HermiT in its JVM, case handling in Python, which the
+GIL serialises), so threads cannot use a second core; processes can. Each worker loads the
+ontology and starts its own JVM once, then classifies whole files as they are handed out.
+Workers are spawned, not forked: a fork of a process whose JVM is running is not safe."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from rdflib import Graph
+
+from calcinosis_kb.knowledgebase.errors import EnvironmentProblem
+from calcinosis_kb.knowledgebase.loading import CaseReader, load_ontology
+from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.reasoning.classify import Classifier, Inference
+from calcinosis_kb.reasoning.hermit import check_java
+
+_classifier: Classifier | None = None
+Triples = list[tuple[object, object, object]]
+
+
+def _start_worker(root: Path, read_json: CaseReader | None) -> None:
+    global _classifier
+    _classifier = Classifier(KnowledgeBase(root), read_json=read_json)
+
+
+def _classify_file(path: Path, explain: bool) -> tuple[Inference, Triples]:
+    assert _classifier is not None, "worker not initialised"
+    inference = _classifier.classify_file(path, explain)
+    # Plain triples travel between processes more cheaply and safely than an rdflib Graph.
+    triples: Triples = list(inference.inferred)
+    inference.inferred = Graph()
+    return inference, triples
+
+
+def infer_in_workers(
+    kb: KnowledgeBase,
+    paths: list[Path],
+    *,
+    explain: bool,
+    progress: Callable[[int], None] | None,
+    workers: int,
+    read_json: CaseReader | None = None,
+) -> Inference:
+    """Classify the files in `workers` processes; results come back in the order of `paths`."""
+    # What would stop every worker as it starts is found here first, and said in one line.
+    check_java()
+    load_ontology(kb)
+    combined = Inference([], [], Graph())
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(kb.root, read_json)) as pool:
+            for inference, triples in pool.map(_classify_file, paths, [explain] * len(paths)):
+                combined.extend(inference)
+                for triple in triples:
+                    combined.inferred.add(triple)  # type: ignore[arg-type]
+                if progress is not None:
+                    progress(len(combined.results))
+    except BrokenProcessPool:
+        raise EnvironmentProblem("a worker process stopped unexpectedly (out of memory?); "
+                                 "run with --jobs 1 to classify in this process") from None
+    return combined
