@@ -43,7 +43,7 @@ def runner() -> CliRunner:
 def kb_copy(tmp_path: Path) -> Path:
     """A curator's working copy of the knowledge base, safe to break."""
     copy = tmp_path / "kb"
-    for folder in ("ontology", "cases", "queries", "shapes"):
+    for folder in ("ontology", "cases", "queries", "shapes", "sources"):
         shutil.copytree(ROOT / folder, copy / folder)
     os.environ.setdefault("CALCINOSIS_KB_SOURCES", str(SHARED / "sources"))
     return copy

@@ -122,6 +122,65 @@ def test_audit_summary_and_formats(runner: CliRunner) -> None:
     assert table.exit_code == 0
     assert "agree" in table.stdout and "undetermined" in table.stdout
     as_json = json.loads(runner.invoke(app, ["audit", "--format", "json"]).stdout)
-    assert as_json["summary"]["agrees"] >= 5 and as_json["summary"]["disagrees"] == 0
+    assert as_json["summary"]["agrees"] >= 5
+    # The five source documents keep their results: none of their cases disagrees with its authors.
+    # (Cases of the development corpus may: where they do is information, issue 13's subject.)
+    five_sources = {"mcgillen", "carrascosa2011", "lio2000", "bender2024", "amonkar2022"}
+    from_sources = [c for c in as_json["cases"] if c["file"].removesuffix(".ttl").split("/")[-1] in
+                    {"mcgillen-nd", *five_sources}]
+    assert len(from_sources) == 12 and not [c["case"] for c in from_sources if c["status"] == "disagrees"]
+    assert sum(as_json["summary"].values()) == len(as_json["cases"])
     as_csv = runner.invoke(app, ["audit", "--format", "csv"]).stdout.splitlines()
     assert as_csv[0].startswith("case,") and len(as_csv) == len(as_json["cases"]) + 1
+
+
+def test_kb_option_before_or_after_the_command(runner: CliRunner, tmp_path: Path) -> None:
+    missing = tmp_path / "no-kb-here"
+    for arguments in (["--kb", str(missing), "cases"], ["cases", "--kb", str(missing)]):
+        result = runner.invoke(app, arguments)
+        assert result.exit_code == int(ExitCode.INPUT), arguments
+        assert f"{missing}: not a knowledge-base folder" in result.stderr, arguments
+    before = runner.invoke(app, ["--kb", str(ROOT), "cases", "--format", "csv"])
+    after = runner.invoke(app, ["cases", "--format", "csv", "--kb", str(ROOT)])
+    assert before.exit_code == after.exit_code == 0 and before.stdout == after.stdout
+    # The command's own --kb wins over the one before it.
+    both = runner.invoke(app, ["--kb", str(missing), "cases", "--format", "csv", "--kb", str(ROOT)])
+    assert both.exit_code == 0 and both.stdout == after.stdout
+
+
+def test_shell_completion_is_offered(runner: CliRunner) -> None:
+    help_text = runner.invoke(app, ["--help"]).stdout
+    assert "--install-completion" in help_text and "--show-completion" in help_text
+
+
+def test_json_numbers_and_booleans_are_typed(runner: CliRunner) -> None:
+    counts = json.loads(runner.invoke(app, ["query", "subtype-counts", "--format", "json"]).stdout)
+    assert counts and all(isinstance(row["cases"], int) for row in counts)
+    cases = {r["case"]: r for r in json.loads(runner.invoke(app, ["cases", "--format", "json"]).stdout)}
+    assert cases["case:carrascosa2011"]["age"] == 87
+    asked = json.loads(runner.invoke(app, ["sparql", "--format", "json",
+                                           "SELECT (1.5 AS ?x) (true AS ?b) (\"7\" AS ?s) WHERE {}"]).stdout)
+    assert asked == [{"x": 1.5, "b": True, "s": "7"}]
+    # Tables and CSV print values as written.
+    as_csv = runner.invoke(app, ["sparql", "--format", "csv", "SELECT (7 AS ?n) (true AS ?b) WHERE {}"]).stdout
+    assert as_csv.splitlines() == ["n,b", "7,true"]
+
+
+def test_external_terms_read_the_same_everywhere(runner: CliRunner) -> None:
+    """One converter: kb sparql prints an NCIT IRI as NCIT:C131851, as the Phenopackets do."""
+    result = runner.invoke(app, ["sparql", "--format", "csv",
+                                 "SELECT (<http://purl.obolibrary.org/obo/NCIT_C131851> AS ?t) "
+                                 "(<https://w3id.org/calcinosis-kb/ontology/Calciphylaxis> AS ?c) WHERE {}"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == ["t,c", "NCIT:C131851,cckb:Calciphylaxis"]
+
+
+def test_one_function_shortens_iris() -> None:
+    """No module but namespaces.py compresses an IRI by hand (by slicing off a namespace)."""
+    import re
+
+    package = ROOT / "src" / "calcinosis_kb"
+    handmade = re.compile(r"\[len\(str\((CCKB|OBO|SKOS|namespace)\)\):\]|\.compress\(")
+    offenders = [str(p.relative_to(package)) for p in package.rglob("*.py")
+                 if handmade.search(p.read_text()) and p.name != "namespaces.py"]
+    assert offenders == []

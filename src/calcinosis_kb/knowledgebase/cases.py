@@ -11,7 +11,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
 from calcinosis_kb.knowledgebase.errors import InputFileError, KnowledgeError
 from calcinosis_kb.knowledgebase.expressions import label
-from calcinosis_kb.knowledgebase.namespaces import CCKB, PATTERN_WORDS, SUBTYPE_WORDS, curie
+from calcinosis_kb.knowledgebase.namespaces import CCKB, PATTERN_WORDS, SUBTYPE_WORDS, curie, term_name
 from calcinosis_kb.knowledgebase.values import typed_text
 
 
@@ -39,13 +39,13 @@ def defined_terms(ontology: Graph) -> set[URIRef]:
 def undefined_terms(case_file: CaseFile, ontology: Graph) -> list[tuple[URIRef, str]]:
     """cckb: terms a case file uses that the ontology does not define, with a suggestion."""
     known = defined_terms(ontology)
-    names = {str(t)[len(str(CCKB)):]: t for t in known}
+    names = {term_name(t): t for t in known}
     problems: list[tuple[URIRef, str]] = []
     used: set[URIRef] = set()
     for triple in case_file.graph:
         used |= {t for t in triple if isinstance(t, URIRef) and str(t).startswith(str(CCKB))}
     for term in sorted(used - known):
-        local = str(term)[len(str(CCKB)):]
+        local = term_name(term)
         close = difflib.get_close_matches(local, list(names), n=1, cutoff=0.6)
         hint = f"did you mean cckb:{close[0]}?" if close else "define it in ontology/ or use an existing term"
         problems.append((term, hint))
@@ -120,7 +120,7 @@ def subclasses_of(ontology: Graph, parent: URIRef) -> list[URIRef]:
 
 def word(ontology: Graph, cls: URIRef) -> str:
     """The lower-case word for a subtype or pattern used in JSON output."""
-    local = str(cls)[len(str(CCKB)):]
+    local = term_name(cls)
     return SUBTYPE_WORDS.get(local) or PATTERN_WORDS.get(local) or label(ontology, cls).split()[0].lower()
 
 

@@ -98,6 +98,11 @@ def expand(curie_text: str, style: Style = "kb") -> str | None:
     return converter(style).expand(curie_text)
 
 
+def term_name(iri: str) -> str:
+    """The local name of one of the ontology's own terms (cckb:Calciphylaxis -> Calciphylaxis)."""
+    return str(iri).removeprefix(str(CCKB))
+
+
 def curie(iri: str) -> str:
     """An IRI as people read it: its CURIE, or the IRI in angle brackets when no prefix covers it."""
     return shorten(iri) or f"<{iri}>"

@@ -16,7 +16,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from calcinosis_kb import __version__
 from calcinosis_kb.knowledgebase.expressions import label
-from calcinosis_kb.knowledgebase.namespaces import CCKB, EXTERNAL_PREFIXES, OBO, OBOINOWL, PREFIXES, shorten
+from calcinosis_kb.knowledgebase.namespaces import CCKB, EXTERNAL_PREFIXES, OBO, OBOINOWL, PREFIXES, curie, shorten
 
 LOINC_IRI = EXTERNAL_PREFIXES["LOINC"]
 
@@ -135,7 +135,7 @@ class Vocabulary:
 
     @staticmethod
     def cckb_curie(term: URIRef) -> str:
-        return f"cckb:{str(term)[len(str(CCKB)):]}"
+        return curie(str(term))
 
     def label(self, term: URIRef) -> str:
         return label(self.ontology, term)

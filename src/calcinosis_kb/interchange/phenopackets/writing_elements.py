@@ -23,7 +23,7 @@ from calcinosis_kb.interchange.phenopackets.mapping import (
     UNIT_PREFIX,
     Vocabulary,
 )
-from calcinosis_kb.knowledgebase.namespaces import CASE, CCKB, curie
+from calcinosis_kb.knowledgebase.namespaces import CASE, CCKB, curie, term_name
 
 QUOTE_EVIDENCE = {"id": "cckb:quote", "label": "verbatim quote from the source"}
 COMPLICATION_ONSET = {"id": "cckb:hasComplication",
@@ -159,7 +159,7 @@ class ElementBuilder:
         stated = sorted(c for p in (CCKB.statedSubtype, CCKB.statedPattern)
                         for c in self.facts.objects(node, p) if isinstance(c, URIRef))
         for cls in stated or [CCKB.CalcinosisCutis]:
-            ident = local_name(node) + (f"#{str(cls)[len(str(CCKB)):]}" if stated else "")
+            ident = local_name(node) + (f"#{term_name(cls)}" if stated else "")
             disease = self.v.ontology_class(cls, DISEASE_IDS if stated else FEATURE_IDS)
             self.interpretations.append({"id": ident, "progressStatus": "COMPLETED",
                                          "diagnosis": {"disease": disease}, "summary": summary})
@@ -168,7 +168,7 @@ class ElementBuilder:
     def _inferred(self, cls: URIRef) -> None:
         """An interpretation the reasoner inferred (kb export --inferred), marked so kb import skips it."""
         self.interpretations.append({
-            "id": f"{local_name(self.case)}{INFERRED}{str(cls)[len(str(CCKB)):]}",
+            "id": f"{local_name(self.case)}{INFERRED}{term_name(cls)}",
             "progressStatus": "COMPLETED",
             "diagnosis": {"disease": self.v.ontology_class(cls, DISEASE_IDS)},
             "summary": INFERRED_SUMMARY,
