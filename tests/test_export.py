@@ -38,7 +38,8 @@ def parse_files(paths: list[Path]) -> Graph:
 
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
-    return parse_files(sorted((ROOT / "ontology").glob("*.ttl")))
+    # The ontology's parts and the source documents declared beside it (sources/), as kb merges them.
+    return parse_files(sorted((ROOT / "ontology").glob("*.ttl")) + sorted((ROOT / "sources").glob("*.ttl")))
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_wheel_carries_the_knowledge_base(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    for folder in ("ontology", "cases", "queries", "shapes"):
+    for folder in ("ontology", "cases", "queries", "shapes", "sources"):
         shipped = {p.relative_to(ROOT).as_posix() for p in (ROOT / folder).iterdir() if p.is_file()}
         for name in shipped:
             assert f"calcinosis_kb/kb/{name}" in names, name

@@ -89,7 +89,7 @@ def test_imported_cases_pass_validation(kb: KnowledgeBase, round_trip: tuple[Pat
     texts being at hand) even the quotes, which travel in evidence and externalReferences."""
     report = validate(kb, sorted(round_trip[1].glob("*.ttl")))
     allowed = set() if kb.sources_dir is not None else {"quote"}
-    assert [p.as_text() for p in report.problems if p.kind not in allowed] == []
+    assert [p.as_text() for p in report.problems if p.check not in allowed] == []
 
 
 def _identifiers() -> set[str]:

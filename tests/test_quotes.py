@@ -1,4 +1,5 @@
-"""Every quote in every case file occurs verbatim in its source text (whitespace ignored)."""
+"""Every quote in every case file occurs verbatim in its source text (whitespace ignored): the
+shipped cases and the encoded development corpus (corpus/cases/) alike."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from calcinosis_kb.knowledgebase.namespaces import CCKB
 
 from .conftest import ROOT, SHARED
 
-CASE_FILES = sorted((ROOT / "cases").glob("*.ttl"))
+CASE_FILES = sorted((ROOT / "cases").glob("*.ttl")) + sorted((ROOT / "corpus" / "cases").glob("*.ttl"))
+TEXT_FOLDERS = (SHARED / "sources", SHARED / "corpus" / "texts")
+
+
+def source_text(name: str) -> str:
+    found = [folder / name for folder in TEXT_FOLDERS if (folder / name).is_file()]
+    assert found, f"{name}: not in {', '.join(map(str, TEXT_FOLDERS))}"
+    return squash(found[0].read_text(encoding="utf-8"))
 
 
 def squash(text: str) -> str:
@@ -23,7 +31,7 @@ def squash(text: str) -> str:
 @pytest.mark.parametrize("path", CASE_FILES, ids=[p.stem for p in CASE_FILES])
 def test_quotes_found_in_source(path: Path) -> None:
     ontology = Graph()
-    for part in (ROOT / "ontology").glob("*.ttl"):
+    for part in [*(ROOT / "ontology").glob("*.ttl"), *(ROOT / "sources").glob("*.ttl")]:
         ontology.parse(part)
     graph = Graph().parse(path)
     failures = []
@@ -32,7 +40,7 @@ def test_quotes_found_in_source(path: Path) -> None:
     for case in cases:
         source_file = ontology.value(graph.value(case, CCKB.hasSource), CCKB.sourceFile)
         assert source_file is not None, f"{case}: its source names no cckb:sourceFile"
-        text = squash((SHARED / "sources" / str(source_file)).read_text(encoding="utf-8"))
+        text = source_text(str(source_file))
         facts = {case} | {o for _, o in graph.predicate_objects(case) if isinstance(o, URIRef)}
         for fact in facts:
             for quote in graph.objects(fact, CCKB.quote):
