@@ -11,7 +11,7 @@ from itertools import product
 from pathlib import Path
 
 import pytest
-from rdflib import DCTERMS, RDF, RDFS, Graph, URIRef
+from rdflib import DCTERMS, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 from typer.testing import CliRunner
 
@@ -19,6 +19,7 @@ from calcinosis_kb.cli import app
 from calcinosis_kb.knowledgebase.errors import ExitCode, UsageError
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
 from calcinosis_kb.knowledgebase.namespaces import CCKB, DEFINITION, PATTERN_WORDS, SUBTYPE_WORDS, curie
+from calcinosis_kb.knowledgebase.values import json_value, typed_text
 from calcinosis_kb.querying.named import bind, expand, load_queries, with_values
 from calcinosis_kb.querying.querydocs import render
 from calcinosis_kb.querying.results import order_solutions, run_local, split_order
@@ -252,16 +253,20 @@ class Expected:
         return [str(label) for c in self.most_specific(fact) for label in self.graph.objects(c, RDFS_LABEL)]
 
 
-def text(term: Node | None) -> str | None:
+def text(term: Node | None) -> object:
+    """A term as `--format json` gives it: an IRI as a CURIE, a numeric or boolean literal as a
+    JSON number or boolean, any other literal as its text."""
     if term is None:
         return None
     if isinstance(term, URIRef):
         return curie(str(term)).strip("<>")
+    if isinstance(term, Literal) and term.datatype is not None:
+        return json_value(typed_text(str(term), str(term.datatype)))
     return str(term)
 
 
 def count_rows(groups: dict[Row, set[Node]]) -> list[Row]:
-    return [(*key, str(len(cases))) for key, cases in groups.items()]
+    return [(*key, len(cases)) for key, cases in groups.items()]  # counts are JSON numbers
 
 
 @pytest.fixture(scope="module")
