@@ -88,7 +88,7 @@ def test_imported_cases_pass_validation(kb: KnowledgeBase, round_trip: tuple[Pat
     """The imported Turtle is a valid case file: SHACL, terms, units, consistency, and (the source
     texts being at hand) even the quotes, which travel in evidence and externalReferences."""
     report = validate(kb, sorted(round_trip[1].glob("*.ttl")))
-    allowed = set() if kb.sources_dir is not None else {"quote"}
+    allowed = set() if kb.text_folders else {"quote"}
     assert [p.as_text() for p in report.problems if p.check not in allowed] == []
 
 

@@ -34,16 +34,6 @@ KbOption = Annotated[
 ]
 
 RowFormatOption = Annotated[Format, typer.Option("--format", "-f", help=f"{', '.join(ROW_FORMATS)}.")]
-EndpointOption = Annotated[str | None, typer.Option(
-    "--endpoint", help="A remote SPARQL 1.1 query endpoint to run against instead of the embedded store.")]
-GraphOption = Annotated[str, typer.Option(
-    "--graph", help="The remote graph holding the knowledge base (as written by kb push).")]
-TimeoutOption = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the endpoint.")]
-UserOption = Annotated[str | None, typer.Option(
-    "--user", help="User for the endpoint (or $CALCINOSIS_KB_ENDPOINT_USER).", show_default=False)]
-PasswordOption = Annotated[str | None, typer.Option(
-    "--password", help="Password (or $CALCINOSIS_KB_ENDPOINT_PASSWORD); never printed.", show_default=False)]
-DEFAULT_REMOTE_GRAPH = "https://w3id.org/calcinosis-kb/graph/kb"
 
 T = TypeVar("T")
 

@@ -36,15 +36,17 @@ def defined_terms(ontology: Graph) -> set[URIRef]:
     return {s for s in ontology.subjects(RDF.type, None) if isinstance(s, URIRef) and str(s).startswith(str(CCKB))}
 
 
+def used_terms(case_file: CaseFile) -> set[URIRef]:
+    """Every cckb: IRI a case file mentions."""
+    return {t for triple in case_file.graph for t in triple if isinstance(t, URIRef) and str(t).startswith(str(CCKB))}
+
+
 def undefined_terms(case_file: CaseFile, ontology: Graph) -> list[tuple[URIRef, str]]:
     """cckb: terms a case file uses that the ontology does not define, with a suggestion."""
     known = defined_terms(ontology)
     names = {term_name(t): t for t in known}
     problems: list[tuple[URIRef, str]] = []
-    used: set[URIRef] = set()
-    for triple in case_file.graph:
-        used |= {t for t in triple if isinstance(t, URIRef) and str(t).startswith(str(CCKB))}
-    for term in sorted(used - known):
+    for term in sorted(used_terms(case_file) - known):
         local = term_name(term)
         close = difflib.get_close_matches(local, list(names), n=1, cutoff=0.6)
         hint = f"did you mean cckb:{close[0]}?" if close else "define it in ontology/ or use an existing term"
@@ -60,11 +62,8 @@ def deprecated_terms(case_file: CaseFile, ontology: Graph) -> list[tuple[URIRef,
     """cckb: terms a case file uses that the ontology has deprecated (owl:deprecated true), each
     with its replacement when the ontology names one. Such a file still works: a used term is
     never removed, only deprecated."""
-    used: set[URIRef] = set()
-    for triple in case_file.graph:
-        used |= {t for t in triple if isinstance(t, URIRef) and str(t).startswith(str(CCKB))}
     found: list[tuple[URIRef, URIRef | None]] = []
-    for term in sorted(used):
+    for term in sorted(used_terms(case_file)):
         if any(str(flag).lower() in ("true", "1") for flag in ontology.objects(term, OWL.deprecated)):
             replacement = ontology.value(term, TERM_REPLACED_BY)
             found.append((term, replacement if isinstance(replacement, URIRef) else None))

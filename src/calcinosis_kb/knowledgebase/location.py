@@ -76,9 +76,3 @@ class KnowledgeBase:
             if (folder / file_name).is_file():
                 return folder / file_name
         return None
-
-    @property
-    def sources_dir(self) -> Path | None:
-        """The first folder of source texts, if any can be found (kept for callers that need one)."""
-        folders = self.text_folders
-        return folders[0] if folders else None

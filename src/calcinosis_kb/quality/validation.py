@@ -82,8 +82,8 @@ def validate(kb: KnowledgeBase, case_paths: list[Path] | None = None) -> Report:
             problems.append(Problem(str(path), _line(error.message), "syntax", "", _tail(error.message, path)))
     ontology = merge(ontology_parts)
     unchecked: dict[str, str] = {}
-    sources = kb.sources_dir
-    if sources is None:
+    texts_at_hand = bool(kb.text_folders)
+    if not texts_at_hand:
         notes.append("quotes not checked: source texts not found (set CALCINOSIS_KB_SOURCES to their folder)")
 
     shapes_path = kb.root / SHAPES_FILE
@@ -110,7 +110,7 @@ def validate(kb: KnowledgeBase, case_paths: list[Path] | None = None) -> Report:
             notes.append(f"{path}:{line_of(path, term)}: {curie(str(term))} is deprecated; {instead} "
                          "(the file still works)")
         problems += _shacl(path, graph, ontology, shapes)
-        if sources is not None:
+        if texts_at_hand:
             problems += _quotes(path, graph, ontology, kb, unchecked)
         try:
             graph += normalise(ontology, graph)
@@ -120,7 +120,7 @@ def validate(kb: KnowledgeBase, case_paths: list[Path] | None = None) -> Report:
 
     if whole:
         problems += _ontology_checks(kb, ontology, merge([ontology] + [g for _, g, _ in case_graphs]))
-        if sources is not None:
+        if texts_at_hand:
             problems += _ontology_quotes(ontology, kb)
     problems += _consistency(ontology, case_graphs, check_ontology=whole)
     notes += [f"quotes of {source} not checked: {reason}; add the text to one of those folders or name its "

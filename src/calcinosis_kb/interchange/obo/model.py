@@ -18,9 +18,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from calcinosis_kb.knowledgebase.namespaces import DEFINITION, OBO_IDSPACE, OBOINOWL, ONTOLOGY_IRI, shorten
+from calcinosis_kb.knowledgebase.namespaces import DEFINITION, OBOINOWL, ONTOLOGY_IRI, shorten
 
-IDSPACE = OBO_IDSPACE
 SYNONYMS = {OBOINOWL.hasExactSynonym: "EXACT", OBOINOWL.hasRelatedSynonym: "RELATED",
             OBOINOWL.hasBroadSynonym: "BROAD", OBOINOWL.hasNarrowSynonym: "NARROW"}
 MAPPINGS = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from rdflib.namespace import OWL, SKOS
 
-from calcinosis_kb.interchange.obo.model import IDSPACE, Entity, OboModel
-from calcinosis_kb.knowledgebase.namespaces import CCKB, OBO, ONTOLOGY_IRI
+from calcinosis_kb.interchange.obo.model import Entity, OboModel
+from calcinosis_kb.knowledgebase.namespaces import CCKB, OBO, OBO_IDSPACE, ONTOLOGY_IRI
 
 
 def _quoted(text: str) -> str:
@@ -55,7 +55,7 @@ def _stanza(kind: str, entity: Entity, names: dict[str, str]) -> list[str]:
 def obo_text(model: OboModel) -> str:
     """OBO 1.4 flat file."""
     header = ["format-version: 1.4", f"data-version: releases/{model.version}",
-              f"idspace: {IDSPACE} {CCKB} \"calcinosis-kb ontology\"", f"idspace: skos {SKOS}",
+              f"idspace: {OBO_IDSPACE} {CCKB} \"calcinosis-kb ontology\"", f"idspace: skos {SKOS}",
               "ontology: calcinosis-kb",
               f"property_value: owl:versionIRI {model.version_iri}",
               f"property_value: owl:versionInfo {_quoted(model.version)} xsd:string"]
@@ -68,7 +68,7 @@ def obo_text(model: OboModel) -> str:
 
 def _iri(ident: str) -> str:
     """The IRI of an id used in the model: ours, an OBO PURL, SKOS, or already an IRI."""
-    if ident.startswith(f"{IDSPACE}:"):
+    if ident.startswith(f"{OBO_IDSPACE}:"):
         return str(CCKB) + ident.split(":", 1)[1]
     if ident.startswith("skos:"):
         return str(SKOS) + ident.split(":", 1)[1]

@@ -18,8 +18,6 @@ from calcinosis_kb import __version__
 from calcinosis_kb.knowledgebase.expressions import label
 from calcinosis_kb.knowledgebase.namespaces import CCKB, EXTERNAL_PREFIXES, OBO, OBOINOWL, PREFIXES, curie, shorten
 
-LOINC_IRI = EXTERNAL_PREFIXES["LOINC"]
-
 
 @dataclass(frozen=True)
 class Resource:
@@ -47,7 +45,8 @@ RESOURCES: dict[str, Resource] = {
         Resource("CHEBI", "Chemical Entities of Biological Interest", "http://purl.obolibrary.org/obo/chebi.owl",
                  f"{OBO}CHEBI_"),
         Resource("NCIT", "NCI Thesaurus", "http://purl.obolibrary.org/obo/ncit.owl", f"{OBO}NCIT_"),
-        Resource("LOINC", "Logical Observation Identifiers Names and Codes", "https://loinc.org", LOINC_IRI),
+        Resource("LOINC", "Logical Observation Identifiers Names and Codes", "https://loinc.org",
+                 EXTERNAL_PREFIXES["LOINC"]),
         Resource("UCUM", "Unified Code for Units of Measure", "https://ucum.org", ""),
         Resource("cckb", "calcinosis-kb ontology", "https://w3id.org/calcinosis-kb/ontology", str(CCKB)),
     )
