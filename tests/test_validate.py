@@ -42,10 +42,15 @@ def test_json_output(runner: CliRunner) -> None:
         ("unknown-term.ttl", "[term] cckb:MixedConectiveTissueDisease: not defined in the ontology; "
                              "did you mean cckb:MixedConnectiveTissueDisease?"),
         ("lab-without-unit.ttl", "a lab value needs its unit"),
-        ("unconvertible-unit.ttl", "unit 'furlongs' cannot be converted to mg/dL"),
+        ("unconvertible-unit.ttl", "unit '[fur_us]' cannot be converted to mg/dL: '[fur_us]' does not measure"),
         ("quote-not-in-source.ttl",
          "quote not found in the source text: \"longstanding mixed connective tissue disease\""),
         ("contradiction.ttl", "these facts clash: case:bad-x-ca-normal"),
+        ("contradiction.ttl", "they break the rule: One case cannot record serum calcium both as high and as normal"),
+        ("absent-and-present.ttl", "case:bad-x-no-ctd (no connective tissue disease, \"mixed connective tissue "
+                                   "disease\"); case:bad-x-mctd (mixed connective tissue disease"),
+        ("absent-and-present.ttl", "they break the rule: A case that records no connective tissue disease cannot "
+                                   "also record one."),
         ("typed-with-subtype.ttl", "a case must not be typed with a subtype or pattern"),
         ("not-a-case.ttl", "not a case file"),
         ("empty.ttl", "the file is empty"),

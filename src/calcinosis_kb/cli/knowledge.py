@@ -132,9 +132,11 @@ def cases(
 
         chosen = choose_format(fmt, ROW_FORMATS)
         rows = list_cases(locate(kb))
-        columns = ["case", "source", "age", "sex", "authors_subtypes", "authors_diagnosis"]
-        if chosen is not Format.table:
-            columns = [*columns, "authors_patterns", "label", "citation", "file"]
+        if chosen is Format.table:
+            columns = ["case", "source", "age_as_reported", "sex", "authors_subtypes", "authors_diagnosis"]
+        else:
+            columns = ["case", "source", "age", "sex", "authors_subtypes", "authors_diagnosis", "age_as_reported",
+                       "authors_patterns", "label", "citation", "file"]
         emit_rows(rows, columns, chosen)
 
     run(action)

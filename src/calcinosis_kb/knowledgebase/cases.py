@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +93,28 @@ def line_of(path: Path, term: URIRef) -> int:
     return 1
 
 
+def line_of_statement(path: Path, subject: URIRef, prop: URIRef | None = None) -> int:
+    """The line of a statement: where the subject's description begins (a line that starts with
+    it), then the line of `prop` within it; else the first line that mentions the subject."""
+    local = str(subject).rsplit("/", 1)[-1]
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    starts = [n for n, line in enumerate(lines, start=1)
+              if re.match(rf"\s*(\S*:{re.escape(local)}|<{re.escape(str(subject))}>)\s", line + " ")]
+    if not starts:
+        return line_of(path, subject)
+    if prop is not None:
+        name = str(prop).rsplit("/", 1)[-1]
+        for number in range(starts[0], len(lines) + 1):
+            if re.search(rf"(:{re.escape(name)}|<{re.escape(str(prop))}>)\s", lines[number - 1] + " "):
+                return number
+            if lines[number - 1].rstrip().endswith("."):
+                break  # the end of the subject's description
+    return starts[0]
+
+
 def line_of_text(path: Path, text: str, after: int = 1) -> int | None:
     """The first line, at or after `after`, on which a literal's text begins (its first 40
     characters, or up to its first line break), for messages that name a quote's own line."""
@@ -130,10 +153,29 @@ class CaseInfo:
     source: str
     source_label: str
     age: str | None
+    """In years, typed for JSON, when the case gives the age in years."""
+    age_as_reported: str | None
+    """The age in the unit the report uses: "87 years", "15 months", "about 40 years", "young"."""
     sex: str | None
     authors_subtypes: list[str]
     authors_patterns: list[str]
     authors_diagnosis: str | None
+
+
+AGE_UNITS = ((CCKB.ageInYears, "year"), (CCKB.ageInMonths, "month"), (CCKB.ageInDays, "day"))
+
+
+def age_as_reported(facts: Graph, patient: URIRef) -> str | None:
+    """The patient's age as the report gives it: in years, months or days, exact or approximate,
+    or only in words."""
+    for prop, unit in AGE_UNITS:
+        value = facts.value(patient, prop)
+        if value is not None:
+            about = "about " if facts.value(patient, CCKB.ageIsApproximate) == Literal(True) else ""
+            plural = "" if str(value) == "1" else "s"
+            return f"{about}{value} {unit}{plural}"
+    text = facts.value(patient, CCKB.ageText)
+    return str(text) if text is not None else None
 
 
 def case_info(case: URIRef, facts: Graph, ontology: Graph) -> CaseInfo:
@@ -158,6 +200,7 @@ def case_info(case: URIRef, facts: Graph, ontology: Graph) -> CaseInfo:
         source_label=label(ontology, source).split(",")[0] if source is not None else "",
         age=typed_text(str(age), str(age.datatype) if isinstance(age, Literal) and age.datatype else None)
         if age is not None else None,
+        age_as_reported=age_as_reported(facts, patient) if isinstance(patient, URIRef) else None,
         sex=label(ontology, sex) if sex is not None else None,
         authors_subtypes=sorted(set(subtypes)),
         authors_patterns=sorted(set(patterns)),

@@ -41,7 +41,8 @@ def list_cases(kb: KnowledgeBase) -> list[dict[str, object]]:
         info = case_info(case, loaded.facts, loaded.ontology)
         rows.append({
             "case": curie(str(case)), "label": info.label, "source": info.source_label, "citation": info.source,
-            "age": info.age, "sex": info.sex, "authors_subtypes": info.authors_subtypes,
+            "age": info.age, "age_as_reported": info.age_as_reported, "sex": info.sex,
+            "authors_subtypes": info.authors_subtypes,
             "authors_patterns": info.authors_patterns, "authors_diagnosis": info.authors_diagnosis,
             "file": str(path.name),
         })

@@ -14,6 +14,7 @@ from calcinosis_kb.knowledgebase.cases import (
     deprecated_terms,
     find_cases,
     line_of,
+    line_of_statement,
     line_of_text,
     subclasses_of,
     undefined_terms,
@@ -22,9 +23,10 @@ from calcinosis_kb.knowledgebase.errors import InconsistentError, KBError
 from calcinosis_kb.knowledgebase.loading import merge, parse_turtle
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
 from calcinosis_kb.knowledgebase.namespaces import CCKB, SRC, curie
-from calcinosis_kb.knowledgebase.normalise import normalise
+from calcinosis_kb.knowledgebase.normalise import UnitError, normalise
 from calcinosis_kb.querying.named import load_queries, run_checks
-from calcinosis_kb.reasoning.classify import case_facts, clashing_facts, logical_core
+from calcinosis_kb.reasoning.clash import clashing_facts
+from calcinosis_kb.reasoning.classify import case_facts, logical_core
 from calcinosis_kb.reasoning.hermit import reason
 from calcinosis_kb.reasoning.jvm import WarmHermit
 
@@ -114,8 +116,10 @@ def validate(kb: KnowledgeBase, case_paths: list[Path] | None = None) -> Report:
             problems += _quotes(path, graph, ontology, kb, unchecked)
         try:
             graph += normalise(ontology, graph)
-        except KBError as error:
-            problems.append(Problem(str(path), None, "units", "", error.message))
+        except UnitError as error:
+            problems.append(Problem(str(path), line_of_statement(path, error.node, error.prop), "units",
+                                    curie(str(error.node)),
+                                    error.detail))
         case_graphs.append((path, graph, case_file.cases))
 
     if whole:

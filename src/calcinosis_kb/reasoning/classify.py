@@ -18,6 +18,7 @@ from calcinosis_kb.knowledgebase.loading import CaseReader, load_ontology, parse
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
 from calcinosis_kb.knowledgebase.namespaces import CCKB, curie
 from calcinosis_kb.knowledgebase.normalise import normalise
+from calcinosis_kb.reasoning.clash import clashing_facts
 from calcinosis_kb.reasoning.explain import Explainer
 from calcinosis_kb.reasoning.hermit import Reasoned
 from calcinosis_kb.reasoning.jvm import WarmHermit
@@ -293,27 +294,3 @@ def _missing(
                     "message": f"{word(ontology, cls)} would need: {' and '.join(needed)}",
                 })
     return missing
-
-
-def clashing_facts(engine: WarmHermit, ontology: Graph, path: Path, case: URIRef, facts: Graph) -> str:
-    """Name the facts of an inconsistent case that clash: each fact whose removal makes the
-    case consistent, with its quote."""
-    links = [(p, node) for p, node in facts.predicate_objects(case) if isinstance(node, URIRef)
-             and (node, None, None) in facts]
-    culprits: list[str] = []
-    for prop, node in links:
-        trimmed = Graph()
-        for triple in facts:
-            if triple != (case, prop, node) and triple[0] != node:
-                trimmed.add(triple)
-        try:
-            engine.classify(trimmed, case, [])
-        except InconsistentError:
-            continue
-        kind = facts.value(node, RDF.type)
-        quotes = [str(q) for q in facts.objects(node, CCKB.quote)]
-        culprits.append(f"{curie(str(node))} ({label(ontology, kind) if kind is not None else 'fact'}"
-                        + (f", \"{quotes[0]}\")" if quotes else ")"))
-    if culprits:
-        return f"{path}: {curie(str(case))} contradicts the ontology; these facts clash: {'; '.join(culprits)}"
-    return f"{path}: {curie(str(case))} contradicts the ontology (HermiT); no single fact could be named"

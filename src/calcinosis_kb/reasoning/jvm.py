@@ -104,6 +104,26 @@ def asserted_superclasses(graph: Graph) -> dict[str, frozenset[str]]:
     return superclasses
 
 
+CONSTRAINTS = frozenset({"SubClassOf", "DisjointClasses", "DisjointUnion", "FunctionalObjectProperty",
+                         "FunctionalDataProperty", "InverseFunctionalObjectProperty", "DisjointObjectProperties",
+                         "DisjointDataProperties", "AsymmetricObjectProperty", "IrreflexiveObjectProperty",
+                         "DifferentIndividuals", "DataPropertyRange", "DataPropertyDomain"})
+"""The kinds of axiom that can make facts inconsistent (a SubClassOf only when it excludes something)."""
+
+
+@dataclass(frozen=True)
+class BrokenAxiom:
+    kind: str  # the OWL API's name of the axiom type, e.g. DisjointClasses
+    signature: frozenset[str]  # the IRIs of the classes and properties it names
+    text: str  # the OWL API's rendering, for the record
+
+
+def _excludes(axiom: Any) -> bool:
+    """A subclass axiom whose superclass is nothing or the complement of something."""
+    superclass = axiom.getSuperClass()
+    return bool(superclass.isOWLNothing()) or str(superclass.getClassExpressionType().getName()) == "ObjectComplementOf"
+
+
 class WarmHermit:
     """The ontology loaded once into a JVM; `classify` answers for one case's facts."""
 
@@ -151,6 +171,31 @@ class WarmHermit:
                 axioms.add(f.getOWLDataPropertyAssertionAxiom(f.getOWLDataProperty(self._iri(prop)), individual,
                                                               literal))
         return axioms
+
+    def broken_axioms(self, facts: Graph) -> list[BrokenAxiom]:
+        """The ontology's constraints (disjointness, functional properties, axioms that exclude
+        something) that these inconsistent facts break: each one without which they are consistent."""
+        axioms = self._axioms(facts)
+        self.manager.addAxioms(self.ontology, axioms)
+        broken: list[BrokenAxiom] = []
+        try:
+            for axiom in self.ontology.getLogicalAxioms():
+                kind = str(axiom.getAxiomType().getName())
+                if kind not in CONSTRAINTS or (kind == "SubClassOf" and not _excludes(axiom)):
+                    continue
+                self.manager.removeAxiom(self.ontology, axiom)
+                try:
+                    reasoner = self._reasoner()
+                    consistent = bool(reasoner.isConsistent())
+                    reasoner.dispose()
+                finally:
+                    self.manager.addAxiom(self.ontology, axiom)
+                if consistent:
+                    signature = frozenset(str(e.getIRI().toString()) for e in axiom.getSignature())
+                    broken.append(BrokenAxiom(kind, signature, str(axiom.toString())))
+        finally:
+            self.manager.removeAxioms(self.ontology, axioms)
+        return sorted(broken, key=lambda b: b.text)
 
     def classify(self, facts: Graph, case: URIRef, candidates: list[URIRef]) -> Reasoned:
         """Which candidate classes HermiT proves the case belongs to, given the ontology plus

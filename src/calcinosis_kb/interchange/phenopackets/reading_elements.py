@@ -54,6 +54,7 @@ class CaseBuilder(CaseGraph):
                 self._action(parts[0], node)
         for interpretation in json_list(self.data.get("interpretations")):
             self._interpretation(interpretation)
+        self._outcome_reports()
         self._restore_text()
         if not any(p in FACT_LINKS for p in self.graph.predicates(self.case, None)):
             listed = "; ".join(self.unmapped) or "it has no features, diseases, measurements or actions"
@@ -152,10 +153,13 @@ class CaseBuilder(CaseGraph):
             if quantity and normal_id(unit_id).startswith(f"{UNIT_PREFIX}:") and "value" in quantity:
                 number, code = _number(quantity["value"]), unit_id.split(":", 1)[1]
                 problem = "not a finite number" if number is None else unit_problem(self.v.ontology, term, code)
-                if problem is not None:
+                if number is None or problem is not None:
                     self.unmapped.append(f"{quantity['value']} {unit_id}: value of {term_text(assay)}; {problem}")
                     continue
-                values += [(CCKB.numericValue, Literal(number, datatype=XSD.decimal)), (CCKB.unit, Literal(code))]
+                # An integral value reads back as Turtle's integer, as curators write it (`25`).
+                literal = Literal(int(number)) if number == number.to_integral_value() else Literal(
+                    number, datatype=XSD.decimal)
+                values += [(CCKB.numericValue, literal), (CCKB.unit, Literal(code))]
             elif quantity:
                 self.unmapped.append(f"{term_text(unit) or 'no unit'}: unit of {term_text(assay)}; only "
                                      "UCUM codes (UCUM:mg/dL) are read")
@@ -166,9 +170,9 @@ class CaseBuilder(CaseGraph):
                 else:
                     self.unmapped.append(f"{term_text(kind)}: value of {term_text(assay)}; not one of "
                                          "cckb:Low, cckb:Normal, cckb:High")
-            else:
+            elif URIRef(node) not in self.groups:
                 self.unmapped.append(f"{term_text(assay)}: measurement without a quantity or class value")
-        if not values:
+        if not values and URIRef(node) not in self.groups:
             return
         described = json_str(parts[0].get("description")) and URIRef(node) not in self.groups
         quotes = [json_str(parts[0]["description"])] if described else []

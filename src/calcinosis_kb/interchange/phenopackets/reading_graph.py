@@ -13,15 +13,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import OWL, RDF, XSD
+from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from calcinosis_kb.interchange.phenopackets.mapping import Vocabulary
 from calcinosis_kb.knowledgebase.loading import new_graph
 from calcinosis_kb.knowledgebase.namespaces import CASE, CCKB, SRC, curie
 
-CARRIED_DATA = {CCKB.ageInYears, CCKB.largestDimensionCm}
-"""Data properties restored from externalReferences; the derived ones (canonical value, Ca x P
-product) never are: kb computes them."""
+DERIVED_DATA = {CCKB.canonicalValue, CCKB.calciumPhosphateProduct}
+"""Data properties never restored from externalReferences: kb computes them."""
+OUTCOME = "cckb:hasOutcome"
+INTEGER = re.compile(r"^[+-]?\d+$")
 
 Json = dict[str, object]
 
@@ -100,8 +101,24 @@ class CaseGraph:
             evidence = json_list(feature.get("evidence"))
             named |= {URIRef(json_str(json_dict(e.get("reference")).get("reference"))) for e in evidence}
         named |= {CASE[slug(json_str(i.get("id")).split("#")[0])] for i in json_list(self.data.get("interpretations"))}
-        free = [str(node) for node in self.groups if node not in named]
+        free = [str(node) for node in self.groups if node not in named and not self._is_outcome_report(node)]
         return free if len(free) == len(elements) else [""] * len(elements)
+
+    def _is_outcome_report(self, node: URIRef) -> bool:
+        return node != self.case and any(ident == OUTCOME for ident, _ in self.groups.get(node, []))
+
+    def _outcome_reports(self) -> None:
+        """The case's outcome reports, which kb export carries whole in externalReferences."""
+        for node in [n for n in self.groups if self._is_outcome_report(n) and n not in self.used]:
+            self.used.add(node)
+            self.graph.add((self.case, CCKB.hasOutcomeReport, node))
+            self.graph.add((node, RDF.type, CCKB.OutcomeReport))
+        if (self.case, CCKB.hasOutcomeReport, None) in self.graph:
+            # vitalStatus repeats a reported death; the outcome report already holds it.
+            reported = {o for r in self.graph.objects(self.case, CCKB.hasOutcomeReport)
+                        for _, text in self.groups.get(URIRef(str(r)), []) if (o := self.v.term_of(text))}
+            if CCKB.Died in reported:
+                self.graph.remove((self.case, CCKB.hasOutcome, CCKB.Died))
 
     def _restore_text(self) -> None:
         """The quotes, notes and other text of our nodes that kb export put in externalReferences."""
@@ -109,7 +126,7 @@ class CaseGraph:
             if node not in self.used:
                 continue
             for ident, text in entries:
-                if node == self.case and ident == "cckb:hasOutcome":
+                if ident == OUTCOME:
                     outcome = self.v.term_of(text)
                     if outcome is not None and (outcome, RDF.type, CCKB.Outcome) in self.v.ontology:
                         self.graph.add((node, CCKB.hasOutcome, outcome))
@@ -118,14 +135,30 @@ class CaseGraph:
                 if prop is None:
                     continue
                 if (prop, RDF.type, OWL.DatatypeProperty) in self.v.ontology:
-                    if prop not in CARRIED_DATA:
-                        continue
-                    try:
-                        self.graph.add((node, prop, Literal(Decimal(text), datatype=XSD.decimal)))
-                    except InvalidOperation:
-                        self.notes.append(f"{ident} {text!r} of {curie(str(node))} is not a number")
+                    if prop not in DERIVED_DATA:
+                        self._restore_data(node, prop, ident, text)
                 else:
                     self.graph.add((node, prop, Literal(text)))
+
+    def _restore_data(self, node: URIRef, prop: URIRef, ident: str, text: str) -> None:
+        """A data value as Turtle would read its text: true/false for a boolean property, an
+        integer or a decimal for a numeric one."""
+        if (prop, RDFS.range, XSD.boolean) in self.v.ontology:
+            if text in ("true", "false"):
+                self.graph.add((node, prop, Literal(text == "true")))
+            else:
+                self.notes.append(f"{ident} {text!r} of {curie(str(node))} is not true or false")
+            return
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            self.notes.append(f"{ident} {text!r} of {curie(str(node))} is not a number")
+        elif INTEGER.match(text.strip()):
+            self.graph.add((node, prop, Literal(int(number))))
+        else:
+            self.graph.add((node, prop, Literal(text.strip(), datatype=XSD.decimal)))
 
     # --- fact nodes -----------------------------------------------------------------------------
 

@@ -113,6 +113,8 @@ class PacketBuilder(ElementBuilder):
                 self._action(node)
         for node in self._linked(CCKB.hasAuthorsDiagnosis):
             self._authors(node)
+        for node in self._linked(CCKB.hasOutcomeReport):
+            self.carried.append((node, set()))
         for cls in inferred or []:
             self._inferred(cls)
         packet: dict[str, object] = {"id": local_name(self.case)}
@@ -139,7 +141,7 @@ class PacketBuilder(ElementBuilder):
             for prop, value in sorted(self.facts.predicate_objects(node)):
                 if prop in skip or not isinstance(prop, URIRef):
                     continue
-                if node == self.case and prop == CCKB.hasOutcome and isinstance(value, URIRef):
+                if prop == CCKB.hasOutcome and isinstance(value, URIRef):
                     text = curie(str(value))
                 elif isinstance(value, Literal):
                     text = str(value)

@@ -85,7 +85,10 @@ class ElementBuilder:
         if duration is not None:
             subject["timeAtLastEncounter"] = {"age": {"iso8601duration": duration}}
             carried.add(CCKB.ageInYears)
-        if CCKB.Died in set(self.facts.objects(self.case, CCKB.hasOutcome)):
+        reports = [r for r in self.facts.objects(self.case, CCKB.hasOutcomeReport) if isinstance(r, URIRef)]
+        outcomes = set(self.facts.objects(self.case, CCKB.hasOutcome))
+        outcomes |= {o for r in reports for o in self.facts.objects(r, CCKB.hasOutcome)}
+        if CCKB.Died in outcomes:
             subject["vitalStatus"] = {"status": "DECEASED"}
         sex = self.facts.value(patient, CCKB.hasSex)
         if isinstance(sex, URIRef) and sex in SEX:
@@ -129,7 +132,9 @@ class ElementBuilder:
         parts: list[dict[str, object]] = []
         value = self.facts.value(node, CCKB.numericValue)
         unit = self.facts.value(node, CCKB.unit)
+        carried = {CCKB.hasInterpretation}
         if isinstance(value, Literal) and unit is not None:
+            carried |= {CCKB.numericValue, CCKB.unit}
             quantity = {"unit": {"id": f"{UNIT_PREFIX}:{unit}", "label": str(unit)},
                         "value": float(Decimal(str(value)))}
             parts.append({"description": description, "assay": assay, "value": {"quantity": quantity}})
@@ -137,9 +142,13 @@ class ElementBuilder:
         if isinstance(interpretation, URIRef):
             term = self.v.ontology_class(interpretation, ())
             parts.append({"description": description, "assay": assay, "value": {"ontologyClass": term}})
+        if not parts:
+            # Only a range, a printed text or a judgement in words: the element keeps the assay and
+            # the quote, and the values travel in externalReferences with the node's other text.
+            parts.append({"description": description, "assay": assay})
         self.measurements.extend(parts)
         self.slotless["measurements"].append(node)
-        self.carried.append((node, {CCKB.numericValue, CCKB.unit, CCKB.hasInterpretation}))
+        self.carried.append((node, carried))
 
     def _action(self, node: URIRef) -> None:
         cls = self._type(node)
