@@ -34,9 +34,17 @@ def test_every_exit_code_documented() -> None:
 
 def test_json_keys_documented() -> None:
     from calcinosis_kb.reasoning.classify import CaseResult
+    from calcinosis_kb.reasoning.differential import Differential, Placement
 
-    documented = set(re.findall(r"^\| `([a-z_]+)` \|", (ROOT / "docs" / "infer-json.md").read_text(), flags=re.M))
+    text = (ROOT / "docs" / "infer-json.md").read_text()
+    case_part, differential_part = text.split("## The differential")
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", case_part, flags=re.M))
     assert set(CaseResult(case="", label="", file="", source="").as_dict()) == documented
+    rows = re.findall(r"^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \|", differential_part, flags=re.M)
+    keys = {k for row in rows for k in re.findall(r"`([a-z_]+)`", row)}
+    assert set(Differential([Placement("x", "possible")]).as_dict()) == keys
+    for key in Placement("x", "possible").as_dict():
+        assert f"`{key}`" in differential_part, key
 
 
 def test_version_single_source() -> None:

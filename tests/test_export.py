@@ -196,7 +196,8 @@ def test_obographs_carries_version_and_logical_definitions(runner: CliRunner) ->
     graph = document["graphs"][0]
     assert graph["meta"]["version"].endswith(f"/releases/{__version__}/calcinosis-kb-base.json")
     defined = {axiom["definedClassId"] for axiom in graph["logicalDefinitionAxioms"]}
-    assert str(CCKB.Calciphylaxis) in defined
+    assert str(CCKB.DystrophicCalcinosisCutis) in defined  # genus and differentia
+    assert str(CCKB.Calciphylaxis) not in defined  # an either/or definition has no genus-differentia form
 
 
 def test_phenopackets_as_list_and_as_folder(runner: CliRunner, tmp_path: Path, kb: KnowledgeBase) -> None:

@@ -44,7 +44,7 @@ def test_review_idiopathic_tumoral_calcinosis_is_idiopathic(shipped: Inference) 
 def test_amonkar_is_undetermined_and_says_what_is_missing(shipped: Inference) -> None:
     result = by_case(shipped)["case:amonkar2022"]
     assert result["inferred_subtypes"] == []
-    assert result["status"] == "undetermined"
+    assert result["status"] == "no authors' subtype"  # the authors name none; kb infers none
     messages = " ".join(str(m["message"]) for m in result["missing"])  # type: ignore[union-attr]
     assert "serum calcium" in messages and "serum phosphate" in messages
     assert "dystrophic predisposing condition" in messages

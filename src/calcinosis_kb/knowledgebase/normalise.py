@@ -15,6 +15,9 @@ from rdflib.namespace import RDF, RDFS, XSD
 from calcinosis_kb.knowledgebase.errors import KnowledgeError
 from calcinosis_kb.knowledgebase.namespaces import CCKB, curie
 
+PRODUCT_ANALYTES = ("Ca", "P")
+"""The analytes whose canonical values multiply into the calcium-phosphate product."""
+
 MASS_PER_VOLUME = {"mg/dl": "mg/dL"}
 MOLAR = {"mmol/l": "mmol/L"}
 """The one conversion most lab values need (calcium and phosphate between mg/dL and mmol/L) is
@@ -124,6 +127,11 @@ def unit_problem(ontology: Graph, lab_class: URIRef, unit: str) -> str | None:
     return None
 
 
+def analyte_of(ontology: Graph, types: list[URIRef]) -> str | None:
+    """The analyte a lab result of these types measures, as the ontology states it."""
+    return _class_annotation(ontology, types, CCKB.analyte)
+
+
 def _conversion(types: list[URIRef], ontology: Graph) -> tuple[str | None, int | None]:
     """The analyte and its ion's charge, for converting the values of a test of these types."""
     charge = _class_annotation(ontology, types, CCKB.analyteCharge)
@@ -185,9 +193,10 @@ def normalise(ontology: Graph, cases: Graph) -> Graph:
                                 _annotation_number(ontology, types, CCKB.referenceRangeHigh))
         if judged is not None:
             derived.add((result, CCKB.hasInterpretation, judged))
+    calcium_analyte, phosphate_analyte = PRODUCT_ANALYTES
     for (case, analyte), calcium in canonical_by_analyte.items():
-        phosphate = canonical_by_analyte.get((case, "P"))
-        if analyte == "Ca" and phosphate is not None:
+        phosphate = canonical_by_analyte.get((case, phosphate_analyte))
+        if analyte == calcium_analyte and phosphate is not None:
             product = (calcium * phosphate).quantize(Decimal("0.01"))
             derived.add((case, CCKB.calciumPhosphateProduct, Literal(product, datatype=XSD.decimal)))
     return derived

@@ -8,7 +8,10 @@ from rich.markup import escape
 from calcinosis_kb.presentation.render import Format, emit_json, emit_rows, stdout_console
 from calcinosis_kb.reasoning.classify import CaseResult, Inference
 
-AUDIT_COLUMNS = ["case", "source_label", "inferred_subtypes", "authors_subtypes", "status", "inferred_patterns"]
+AUDIT_COLUMNS = ["case", "source_label", "inferred_subtypes", "authors_subtypes", "status", "possible", "excluded",
+                 "next_test", "inferred_patterns"]
+VERDICTS = {"agrees": "[green]agrees[/green]", "disagrees": "[red]disagrees[/red]",
+            "undetermined": "[yellow]undetermined[/yellow]", "no authors' subtype": ""}
 
 
 def render_inference(inference: Inference, fmt: Format) -> None:
@@ -31,8 +34,7 @@ def _case_text(console: Console, result: CaseResult) -> None:
         console.print(f"source: {escape(result.source)}")
     console.print(f"inferred subtype: [bold]{subtypes}[/bold]    pattern: {patterns}")
     authors = ", ".join(result.authors_subtypes) or "none stated"
-    verdict = {True: "[green]agrees[/green]", False: "[red]disagrees[/red]", None: ""}[result.agrees]
-    console.print(f"authors' subtype: {authors} {verdict}".rstrip())
+    console.print(f"authors' subtype: {authors} {VERDICTS[result.status]}".rstrip())
     if result.authors_diagnosis:
         console.print(f"authors' diagnosis: {escape(result.authors_diagnosis)}")
     for name, evidence in result.why.items():
@@ -50,11 +52,37 @@ def _case_text(console: Console, result: CaseResult) -> None:
         console.print("[bold]missing[/bold]:")
         for item in result.missing:
             console.print(f"  - {escape(str(item['message']))}")
+    _differential_text(console, result.differential)
     console.print()
 
 
+def _differential_text(console: Console, differential: dict[str, object]) -> None:
+    if not differential:
+        return
+    console.print("[bold]differential[/bold]:")
+    placements = differential.get("subtypes")
+    for placement in placements if isinstance(placements, list) else []:
+        name, group = placement["subtype"], placement["group"]
+        primary = " (primary)" if placement["primary"] else ""
+        if group == "established":
+            console.print(f"  - established: {escape(name)}{primary}")
+        elif group == "possible":
+            support = "; ".join(str(item["label"]) for item in placement["supported_by"]) or "nothing recorded yet"
+            missing = " and ".join(placement["missing"]) or "nothing named"
+            console.print(f"  - possible: {escape(name)}: supported by {escape(support)}; missing: {escape(missing)}")
+        else:
+            facts = "; ".join(f"{item['label']}" + (f" (\"{item['quotes'][0]}\")" if item["quotes"] else "")
+                              for item in placement["excluded_by"]) or "the recorded facts"
+            console.print(f"  - excluded: {escape(name)}: by {escape(facts)}")
+        if placement.get("reading") and group == "established":
+            console.print(f"      reading applied: {escape(str(placement['reading']))}")
+    next_test = differential.get("next_test")
+    if isinstance(next_test, dict):
+        console.print(f"  next test: {escape(str(next_test['message']))}")
+
+
 def render_audit(inference: Inference, fmt: Format) -> None:
-    rows = [r.as_dict() for r in inference.results]
+    rows = [_audit_row(r) for r in inference.results]
     counts = {s: sum(1 for r in inference.results if r.status == s)
               for s in ("agrees", "disagrees", "undetermined", "no authors' subtype")}
     unstated = counts["no authors' subtype"]
@@ -68,5 +96,15 @@ def render_audit(inference: Inference, fmt: Format) -> None:
         console = stdout_console()
         console.print(summary)
         for result in inference.results:
-            if result.status == "disagrees":
+            if result.status in ("disagrees", "undetermined"):
                 _case_text(console, result)
+
+
+def _audit_row(result: CaseResult) -> dict[str, object]:
+    row = result.as_dict()
+    differential = result.differential
+    next_test = differential.get("next_test") if differential else None
+    row.update(possible=differential.get("possible", []) if differential else [],
+               excluded=differential.get("excluded", []) if differential else [],
+               next_test=next_test.get("message") if isinstance(next_test, dict) else None)
+    return row

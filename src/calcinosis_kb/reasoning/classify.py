@@ -19,6 +19,7 @@ from calcinosis_kb.knowledgebase.location import KnowledgeBase
 from calcinosis_kb.knowledgebase.namespaces import CCKB, curie
 from calcinosis_kb.knowledgebase.normalise import normalise
 from calcinosis_kb.reasoning.clash import clashing_facts
+from calcinosis_kb.reasoning.differential import differential
 from calcinosis_kb.reasoning.explain import Explainer
 from calcinosis_kb.reasoning.hermit import Reasoned
 from calcinosis_kb.reasoning.jvm import WarmHermit
@@ -43,13 +44,16 @@ class CaseResult:
     why: dict[str, list[dict[str, object]]] = field(default_factory=dict)
     why_not: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     missing: list[dict[str, object]] = field(default_factory=list)
+    differential: dict[str, object] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
-        if not self.inferred_subtypes:
-            return "undetermined"
+        """agrees, disagrees or undetermined against the authors' subtype; a case whose authors
+        name none is counted apart, whatever the reasoner inferred."""
         if self.agrees is None:
             return "no authors' subtype"
+        if not self.inferred_subtypes:
+            return "undetermined"
         return "agrees" if self.agrees else "disagrees"
 
     def as_dict(self) -> dict[str, object]:
@@ -60,6 +64,7 @@ class CaseResult:
             "authors_subtypes": self.authors_subtypes, "authors_patterns": self.authors_patterns,
             "authors_diagnosis": self.authors_diagnosis, "agrees": self.agrees, "status": self.status,
             "why": self.why, "why_not": self.why_not, "missing": self.missing,
+            "differential": self.differential,
         }
 
 
@@ -252,6 +257,7 @@ def _result(
         if cls not in subtypes:
             result.why_not[word(ontology, cls)] = [s.as_dict() for s in explainer.why_not(case, cls)]
     result.missing = _missing(case, explainer, definitions, subtypes)
+    result.differential = differential(case, explainer, definitions.subtypes, subtypes).as_dict()
     return result
 
 

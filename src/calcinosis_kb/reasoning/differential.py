@@ -17,7 +17,17 @@ from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from calcinosis_kb.knowledgebase.cases import word
-from calcinosis_kb.knowledgebase.expressions import And, DataRange, Expression, Named, Or, Some, conjuncts, describe, label
+from calcinosis_kb.knowledgebase.expressions import (
+    And,
+    DataRange,
+    Expression,
+    Named,
+    Or,
+    Some,
+    conjuncts,
+    describe,
+    label,
+)
 from calcinosis_kb.knowledgebase.namespaces import CCKB, curie, expand
 from calcinosis_kb.reasoning.explain import Explainer
 
@@ -111,7 +121,7 @@ def _alternatives(explainer: Explainer, cls: URIRef) -> list[list[Expression]]:
     expression = explainer.definition(cls)
     if expression is None:
         return []
-    fixed = [p for p in conjuncts(expression) if not isinstance(p, Named | Or)]
+    fixed: list[Expression] = [p for p in conjuncts(expression) if not isinstance(p, Named | Or)]
     unions = [p for p in conjuncts(expression) if isinstance(p, Or)]
     if not unions:
         return [fixed]
@@ -134,7 +144,7 @@ def _nearest(case: URIRef, explainer: Explainer, cls: URIRef) -> tuple[list[dict
                         for w in dict.fromkeys(witnesses) if w != case]
             else:
                 unmet.append(describe(explainer.ontology, part))
-        if unmet and (best is None or (len(met), -len(unmet)) > (best[0], -len(best[2]))):
+        if unmet and (best is None or len(met) > best[0]):  # ties: the definition's first alternative
             best = (len(met), met, unmet)
     return (best[1], best[2]) if best else ([], [])
 

@@ -29,6 +29,7 @@ from calcinosis_kb.knowledgebase.expressions import (
     label,
 )
 from calcinosis_kb.knowledgebase.namespaces import CCKB, curie
+from calcinosis_kb.knowledgebase.normalise import PRODUCT_ANALYTES, analyte_of
 from calcinosis_kb.reasoning.hermit import Reasoned
 
 
@@ -99,6 +100,11 @@ class Explainer:
             return str(node)
         asserted = [t for t in self.facts.objects(node, RDF.type) if isinstance(t, URIRef)]
         words = [label(self.ontology, t) for t in asserted]
+        quotes = self.quotes(node)
+        if asserted and quotes and all(self._generic(t) for t in asserted):
+            # "condition" alone does not say which: the source's words do.
+            quote = quotes[0] if len(quotes[0]) <= 70 else quotes[0][:67].rstrip() + "..."
+            words[-1] += f" \"{quote}\""
         interpretation = self.facts.value(node, CCKB.hasInterpretation)
         if interpretation is not None:
             words.append(label(self.ontology, interpretation))
@@ -193,7 +199,7 @@ class Explainer:
             ok, _ = self.satisfied(part, case)
             if ok:
                 continue
-            status = "ruled out" if self._denials(case, part) else "unmet"
+            status = "ruled out" if self._denied(case, part) else "unmet"
             shortfalls.append(Shortfall(describe(self.ontology, part), status, self._detail(case, part, status)))
         return shortfalls
 
@@ -216,11 +222,23 @@ class Explainer:
         return found
 
     def ruled_out(self, case: URIRef, cls: URIRef) -> bool:
-        """Whether an explicit absence the case records denies a required part of the definition."""
+        """Whether the reasoner proved the case outside the definition; else whether an explicit
+        absence denies a required part (every alternative of an either/or part)."""
+        if str(cls) in self.reasoned.excluded_of(str(case)):
+            return True
         expression = self.definition(cls)
         return expression is not None and any(
-            self._denials(case, part) for part in conjuncts(expression) if not self.satisfied(part, case)[0]
+            self._denied(case, part) for part in conjuncts(expression) if not self.satisfied(part, case)[0]
         )
+
+    def _denied(self, case: URIRef, part: Expression) -> bool:
+        """Whether the recorded absences deny a part: an either/or part only when they deny every
+        alternative, a conjunction when they deny one of its parts."""
+        if isinstance(part, Or):
+            return all(self._denied(case, p) for p in part.parts)
+        if isinstance(part, And):
+            return any(self._denied(case, p) for p in part.parts)
+        return bool(self._denials(case, part))
 
     def requirements_unmet(self, case: URIRef, cls: URIRef) -> list[str]:
         """The conjuncts of a definition the case does not meet, in words (a union reads
@@ -232,6 +250,15 @@ class Explainer:
                 if not isinstance(p, Named) and not self.satisfied(p, case)[0]]
 
     # --- helpers ----------------------------------------------------------------------------
+
+    def _generic(self, cls: URIRef) -> bool:
+        """A category rather than a specific term: a class with subclasses of its own, at the top
+        of the ontology's hierarchy or directly below it (condition, clinical finding, drug treatment)."""
+        if not any(isinstance(c, URIRef) for c in self.ontology.subjects(RDFS.subClassOf, cls)):
+            return False
+        parents = [p for p in self.ontology.objects(cls, RDFS.subClassOf) if isinstance(p, URIRef)]
+        return all(not any(isinstance(g, URIRef) for g in self.ontology.objects(p, RDFS.subClassOf))
+                   for p in parents)
 
     def _requirements(self, expression: Expression) -> list[Expression]:
         """The parts of a definition worth naming: the conjuncts other than the base class,
@@ -270,7 +297,7 @@ class Explainer:
 
     def _detail(self, case: URIRef, part: Expression, status: str) -> str:
         if status == "ruled out":
-            denials = self._denials(case, part)
+            denials = list(dict.fromkeys(n for s in self._somes(part) for n in self._denials(case, s)))
             quoted = "; ".join(
                 f"{self.fact_label(n)} (\"{q[0]}\")" if (q := self.quotes(n)) else self.fact_label(n) for n in denials
             )
@@ -308,8 +335,11 @@ class Explainer:
         return denials
 
     def _derived_quotes(self, case: URIRef) -> list[str]:
+        """The quotes of the values a derived quantity (the Ca x P product) was computed from."""
         quotes: list[str] = []
         for result in self.facts.objects(case, CCKB.hasLabResult):
-            if self.facts.value(result, CCKB.numericValue) is not None:
+            types = [t for t in self.facts.objects(result, RDF.type) if isinstance(t, URIRef)]
+            if self.facts.value(result, CCKB.numericValue) is not None and \
+                    analyte_of(self.ontology, types) in PRODUCT_ANALYTES:
                 quotes += self.quotes(result)
         return quotes

@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,9 +50,14 @@ class Reasoned:
     types: dict[str, frozenset[str]]
     superclasses: dict[str, frozenset[str]]
     unsatisfiable: frozenset[str]
+    excluded: dict[str, frozenset[str]] = field(default_factory=dict)
+    """For each case asked about, the candidate classes whose complement the reasoner proved."""
 
     def types_of(self, iri: str) -> frozenset[str]:
         return self.types.get(iri, frozenset())
+
+    def excluded_of(self, iri: str) -> frozenset[str]:
+        return self.excluded.get(iri, frozenset())
 
 
 def reason(graph: Graph) -> Reasoned:

@@ -213,6 +213,7 @@ class WarmHermit:
         reasoner = self._reasoner()
         f = self.factory
         targets = [(str(cls), f.getOWLClass(self._iri(str(cls)))) for cls in candidates]
+        complements = [(iri, f.getOWLObjectComplementOf(cls)) for iri, cls in targets]
         results: list[Reasoned] = []
         try:
             if not reasoner.isConsistent():
@@ -221,11 +222,14 @@ class WarmHermit:
                 individual = f.getOWLNamedIndividual(self._iri(str(case)))
                 entailed = {iri for iri, cls in targets
                             if reasoner.isEntailed(f.getOWLClassAssertionAxiom(cls, individual))}
+                # Excluded: the facts prove the case outside the definition (the differential).
+                excluded = {iri for iri, complement in complements if iri not in entailed
+                            and reasoner.isEntailed(f.getOWLClassAssertionAxiom(complement, individual))}
                 closed = set(entailed)
                 for cls in {str(t) for t in graph.objects(case, RDF.type)} | entailed:
                     closed |= self.superclasses.get(cls, frozenset({cls}))
                 results.append(Reasoned(types={str(case): frozenset(closed)}, superclasses=self.superclasses,
-                                        unsatisfiable=frozenset()))
+                                        unsatisfiable=frozenset(), excluded={str(case): frozenset(excluded)}))
         finally:
             reasoner.dispose()
             self.manager.removeAxioms(self.ontology, axioms)
