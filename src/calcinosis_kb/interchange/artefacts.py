@@ -65,6 +65,10 @@ class Selection:
                 graph += declarations(self.ontology, cases)
         if self.inferred:
             graph += inferred_graph(self)
+            if self.what is What.all:
+                from calcinosis_kb.querying.store import materialise
+
+                graph += materialise(graph)  # what the named queries read, as in kb's own store
         return graph
 
     @cached_property

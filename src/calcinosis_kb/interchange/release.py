@@ -2,7 +2,8 @@
 changed since a previous release.
 
 Artefacts (each with owl:versionIRI <ontology>/releases/<version>/<file> and owl:versionInfo):
-calcinosis-kb.owl / .ttl (ontology, cases and the reasoner's inferred types), calcinosis-kb-base.owl /
+calcinosis-kb.owl / .ttl (ontology, cases, the reasoner's inferred types and what the named queries
+read: the class closure and shortcuts of querying/store.py), calcinosis-kb-base.owl /
 -base.ttl (the ontology alone), calcinosis-kb.obo and calcinosis-kb.json (OBO and OBO Graphs of the
 ontology), and CHANGES.md when --previous names an earlier release folder."""
 

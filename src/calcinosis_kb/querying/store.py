@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rdflib import Graph, URIRef
+
 from calcinosis_kb import __version__
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
 
@@ -80,6 +82,30 @@ def fingerprint(kb: KnowledgeBase) -> str:
 def store_folder(kb: KnowledgeBase) -> Path:
     place = hashlib.sha256(str(kb.root).encode()).hexdigest()[:12]
     return cache_root() / place / f"store-{fingerprint(kb)}"
+
+
+def materialise(graph: Graph) -> Graph:
+    """What the named queries read beyond the asserted and reasoned triples: the class closure
+    of typed nodes and the shortcuts (TYPE_CLOSURE, SHORTCUTS), computed on a copy of `graph`
+    in memory. A full release carries them, so that any SPARQL store loading the release file
+    answers the named queries as `kb query` does."""
+    import pyoxigraph
+    from rdflib import Graph as RdfGraph
+
+    store = pyoxigraph.Store()
+    store.load(graph.serialize(format="nt", encoding="utf-8"), pyoxigraph.RdfFormat.N_TRIPLES)
+    before = len(store)
+    store.update(TYPE_CLOSURE)
+    for shortcut in SHORTCUTS:
+        store.update(shortcut)
+    added = RdfGraph()
+    if len(store) > before:
+        everything = RdfGraph().parse(data=store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES,
+                                                      from_graph=pyoxigraph.DefaultGraph()), format="nt")
+        for triple in everything:
+            if isinstance(triple[0], URIRef) and triple not in graph:
+                added.add(triple)
+    return added
 
 
 def dump(kb: KnowledgeBase) -> list[str]:
