@@ -93,3 +93,15 @@ def test_case_template_uses_only_defined_terms() -> None:
     defined = {s for s in load_ontology(KnowledgeBase.locate(ROOT)).subjects() if str(s).startswith(str(CCKB))}
     used = {t for triple in template for t in triple if str(t).startswith(str(CCKB))}
     assert not used - defined, sorted(used - defined)
+
+
+def test_no_two_terms_share_a_definition(kb: KnowledgeBase) -> None:
+    """ROBOT report's duplicate_definition check: each definition says what sets its term apart."""
+    from collections import defaultdict
+
+    from calcinosis_kb.knowledgebase.namespaces import DEFINITION
+
+    terms: dict[str, list[str]] = defaultdict(list)
+    for term, text in load_ontology(kb).subject_objects(DEFINITION):
+        terms[str(text).strip().lower()].append(str(term))
+    assert [sorted(t) for t in terms.values() if len(t) > 1] == []
