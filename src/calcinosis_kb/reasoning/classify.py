@@ -189,7 +189,10 @@ class Classifier:
         for start in range(0, len(case_file.cases), BATCH):
             chunk = case_file.cases[start:start + BATCH]
             batch = [(case, case_facts(case_file.graph, case, subjects)) for case in chunk]
-            for (case, facts), outcome in zip(batch, _classify(self.engine, batch, self.candidates), strict=True):
+            # The complements (the differential's "excluded") are asked only when explaining.
+            excludable = self.definitions.subtypes if explain else []
+            outcomes = _classify(self.engine, batch, self.candidates, excludable)
+            for (case, facts), outcome in zip(batch, outcomes, strict=True):
                 if isinstance(outcome, InconsistentError):
                     inference.errors.append(FileError(
                         str(path), clashing_facts(self.engine, ontology, path, case, facts),
@@ -214,16 +217,16 @@ def read_case_file(path: Path, ontology: Graph, read_json: CaseReader | None = N
 
 
 def _classify(
-    engine: WarmHermit, batch: list[tuple[URIRef, Graph]], candidates: list[URIRef]
+    engine: WarmHermit, batch: list[tuple[URIRef, Graph]], candidates: list[URIRef], excludable: list[URIRef]
 ) -> list[Reasoned | InconsistentError]:
     """The batch with one reasoner; if it is contradictory, each case alone to find which."""
     try:
-        return list(engine.classify_many(batch, candidates))
+        return list(engine.classify_many(batch, candidates, excludable))
     except InconsistentError:
         outcomes: list[Reasoned | InconsistentError] = []
         for case, facts in batch:
             try:
-                outcomes.append(engine.classify(facts, case, candidates))
+                outcomes.append(engine.classify(facts, case, candidates, excludable))
             except InconsistentError as error:
                 outcomes.append(error)
         return outcomes

@@ -197,12 +197,14 @@ class WarmHermit:
             self.manager.removeAxioms(self.ontology, axioms)
         return sorted(broken, key=lambda b: b.text)
 
-    def classify(self, facts: Graph, case: URIRef, candidates: list[URIRef]) -> Reasoned:
+    def classify(self, facts: Graph, case: URIRef, candidates: list[URIRef],
+                 excludable: list[URIRef] | None = None) -> Reasoned:
         """Which candidate classes HermiT proves the case belongs to, given the ontology plus
         these facts. Raises InconsistentError when the facts contradict the ontology."""
-        return self.classify_many([(case, facts)], candidates)[0]
+        return self.classify_many([(case, facts)], candidates, excludable)[0]
 
-    def classify_many(self, cases: list[tuple[URIRef, Graph]], candidates: list[URIRef]) -> list[Reasoned]:
+    def classify_many(self, cases: list[tuple[URIRef, Graph]], candidates: list[URIRef],
+                      excludable: list[URIRef] | None = None) -> list[Reasoned]:
         """Classify several cases with one reasoner: their facts are disjoint parts of one ABox,
         as in HermiT's whole-ABox classification, while the reasoner's set-up (clausifying the
         ontology) is paid once per batch. Only the candidate entailments (the defined subtypes
@@ -213,7 +215,8 @@ class WarmHermit:
         reasoner = self._reasoner()
         f = self.factory
         targets = [(str(cls), f.getOWLClass(self._iri(str(cls)))) for cls in candidates]
-        complements = [(iri, f.getOWLObjectComplementOf(cls)) for iri, cls in targets]
+        wanted = {str(c) for c in excludable or []}
+        complements = [(iri, f.getOWLObjectComplementOf(cls)) for iri, cls in targets if iri in wanted]
         results: list[Reasoned] = []
         try:
             if not reasoner.isConsistent():
