@@ -18,12 +18,10 @@ from rdflib.term import Node
 
 from calcinosis_kb.knowledgebase.cases import word
 from calcinosis_kb.knowledgebase.expressions import (
-    And,
     DataRange,
     Expression,
     Named,
     Or,
-    Some,
     conjuncts,
     describe,
     label,
@@ -154,14 +152,14 @@ def _bearing(case: URIRef, explainer: Explainer, cls: URIRef) -> list[dict[str, 
     explicit absences and the other facts the reasoner weighed against each alternative."""
     found: dict[Node, dict[str, object]] = {}
     expression = explainer.definition(cls)
-    for some in _somes(expression):
+    for some in explainer.somes(expression) if expression is not None else []:
         if isinstance(some.filler, DataRange):
             continue
-        kinds = explainer._kinds(some.filler.iri) if isinstance(some.filler, Named) else []
+        kinds = explainer.kinds(some.filler.iri) if isinstance(some.filler, Named) else []
         for value in explainer.facts.objects(case, some.prop):
             if any(str(k) in explainer.types(value) for k in kinds):
                 found[value] = _fact(explainer, value, describe(explainer.ontology, some))
-        for node in explainer._denials(case, some):
+        for node in explainer.denials(case, some):
             found[node] = _fact(explainer, node, describe(explainer.ontology, some))
     return list(found.values())
 
@@ -169,14 +167,6 @@ def _bearing(case: URIRef, explainer: Explainer, cls: URIRef) -> list[dict[str, 
 def _fact(explainer: Explainer, node: Node, requirement: str) -> dict[str, object]:
     return {"requirement": requirement, "fact": curie(str(node)), "label": explainer.fact_label(node),
             "quotes": explainer.quotes(node)}
-
-
-def _somes(expression: Expression | None) -> list[Some]:
-    if isinstance(expression, Some):
-        return [expression]
-    if isinstance(expression, And | Or):
-        return [s for p in expression.parts for s in _somes(p)]
-    return []
 
 
 def _is_local_cause(explainer: Explainer, fact: str) -> bool:

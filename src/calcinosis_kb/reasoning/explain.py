@@ -209,12 +209,12 @@ class Explainer:
         found: list[URIRef] = []
         if expression is None:
             return found
-        for some in self._somes(expression):
+        for some in self.somes(expression):
             if isinstance(some.filler, DataRange):
                 continue  # a derived quantity: its inputs are the measurements to ask for
             if not isinstance(some.filler, Named):
                 continue
-            for kind in self._kinds(some.filler.iri):
+            for kind in self.kinds(some.filler.iri):
                 if kind == some.filler.iri:
                     continue  # not a measurement: a condition or finding asked for as such
                 if not any(str(kind) in self.types(v) for v in self.facts.objects(case, some.prop)):
@@ -238,7 +238,7 @@ class Explainer:
             return all(self._denied(case, p) for p in part.parts)
         if isinstance(part, And):
             return any(self._denied(case, p) for p in part.parts)
-        return bool(self._denials(case, part))
+        return bool(self.denials(case, part))
 
     def requirements_unmet(self, case: URIRef, cls: URIRef) -> list[str]:
         """The conjuncts of a definition the case does not meet, in words (a union reads
@@ -270,21 +270,21 @@ class Explainer:
             parts.extend(part.parts if isinstance(part, Or) else (part,))
         return parts
 
-    def _somes(self, expression: Expression) -> list[Some]:
+    def somes(self, expression: Expression) -> list[Some]:
         if isinstance(expression, Some):
             return [expression]
         if isinstance(expression, And | Or):
-            return [s for p in expression.parts for s in self._somes(p)]
+            return [s for p in expression.parts for s in self.somes(p)]
         return []
 
-    def _kinds(self, cls: URIRef) -> list[URIRef]:
+    def kinds(self, cls: URIRef) -> list[URIRef]:
         """The named classes a defined class specialises, looking through unions:
         NormalSerumCalcium -> [SerumCalciumResult]; a union of three results -> their three kinds."""
         inner = self.definition(cls)
         if inner is None:
             return [cls]
         if isinstance(inner, Or):
-            return [k for p in inner.parts if isinstance(p, Named) for k in self._kinds(p.iri)]
+            return [k for p in inner.parts if isinstance(p, Named) for k in self.kinds(p.iri)]
         named = [p.iri for p in conjuncts(inner) if isinstance(p, Named)]
         return named[:1] or [cls]
 
@@ -292,17 +292,17 @@ class Explainer:
         """The single named class a filler specialises, if there is exactly one."""
         if not isinstance(filler, Named):
             return None
-        kinds = self._kinds(filler.iri)
+        kinds = self.kinds(filler.iri)
         return kinds[0] if len(kinds) == 1 else None
 
     def _detail(self, case: URIRef, part: Expression, status: str) -> str:
         if status == "ruled out":
-            denials = list(dict.fromkeys(n for s in self._somes(part) for n in self._denials(case, s)))
+            denials = list(dict.fromkeys(n for s in self.somes(part) for n in self.denials(case, s)))
             quoted = "; ".join(
                 f"{self.fact_label(n)} (\"{q[0]}\")" if (q := self.quotes(n)) else self.fact_label(n) for n in denials
             )
             return f"the recorded facts deny it: {quoted}"
-        somes = self._somes(part)
+        somes = self.somes(part)
         recorded: list[str] = []
         for some in somes:
             if isinstance(some.filler, DataRange):
@@ -321,9 +321,9 @@ class Explainer:
                 recorded.append(f"{label(self.ontology, some.prop)}: {shown}")
         return "; ".join(dict.fromkeys(recorded)) if recorded else "not shown by the recorded facts"
 
-    def _denials(self, case: URIRef, part: Expression) -> list[Node]:
+    def denials(self, case: URIRef, part: Expression) -> list[Node]:
         """Explicit-absence facts whose negated class overlaps what the part asks for."""
-        wanted = {str(s.filler.iri) for s in self._somes(part) if isinstance(s.filler, Named)}
+        wanted = {str(s.filler.iri) for s in self.somes(part) if isinstance(s.filler, Named)}
         denials: list[Node] = []
         for node in self.facts.objects(case, CCKB.hasFinding):
             for cls in self.facts.objects(node, RDF.type):
