@@ -53,10 +53,15 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def oxigraph_server(folder: Path) -> Iterator[dict[str, str]]:
+def oxigraph_server(folder: Path, bulk_load: Path | None = None) -> Iterator[dict[str, str]]:
+    """With bulk_load, the file is loaded into the graph BULK_GRAPH by `oxigraph load` before serving."""
     binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
     if not Path(binary).is_file():
         missing("Oxigraph server", "pip install oxigraph")
+    if bulk_load is not None:
+        subprocess.run([binary, "load", "--location", str(folder), "--file", str(bulk_load),
+                        "--graph", BULK_GRAPH], check=True,
+                       capture_output=True, timeout=300)
     port = free_port()
     process = subprocess.Popen([binary, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -67,6 +72,8 @@ def oxigraph_server(folder: Path) -> Iterator[dict[str, str]]:
     finally:
         stop(process)
 
+
+BULK_GRAPH = "https://w3id.org/calcinosis-kb/release"
 
 VIRTUOSO_INI = """[Database]
 DatabaseFile = {d}/virtuoso.db
@@ -106,7 +113,9 @@ MaxQueryExecutionTime = 60
 
 
 @contextmanager
-def virtuoso_server(folder: Path) -> Iterator[dict[str, str]]:
+def virtuoso_server(folder: Path, bulk_load: Path | None = None) -> Iterator[dict[str, str]]:
+    """With bulk_load, the file is loaded by Virtuoso's bulk loader (ld_dir, rdf_loader_run) into the
+    graph BULK_GRAPH before the endpoint is handed out."""
     server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
     if server is None or isql is None:
         missing("Virtuoso", "apt-get install virtuoso-opensource-7-bin")
@@ -120,8 +129,18 @@ def virtuoso_server(folder: Path) -> Iterator[dict[str, str]]:
     try:
         wait_until_ready(f"{base}/sparql?query=ASK%7B%7D", process)
         # anonymous SPARQL UPDATE is refused until granted; isql-vt can hang, hence the timeout
-        subprocess.run(["timeout", "60", isql, f"127.0.0.1:{isql_port}", "dba", "dba",
-                        'exec=GRANT SPARQL_UPDATE TO "SPARQL";'], check=True, capture_output=True)
+        def isql_exec(statements: str) -> str:
+            done = subprocess.run(["timeout", "300", isql, f"127.0.0.1:{isql_port}", "dba", "dba",
+                                   f"exec={statements}"], check=True, capture_output=True, text=True)
+            return done.stdout + done.stderr
+
+        isql_exec('GRANT SPARQL_UPDATE TO "SPARQL";')
+        if bulk_load is not None:
+            shutil.copy(bulk_load, folder / bulk_load.name)  # DirsAllowed holds only the server's folder
+            isql_exec(f"ld_dir('{folder}', '{bulk_load.name}', '{BULK_GRAPH}'); rdf_loader_run(); checkpoint;")
+            failed = isql_exec("SELECT ll_file, ll_error FROM DB.DBA.load_list WHERE ll_error IS NOT NULL;")
+            if bulk_load.name in failed:  # isql-vt exits 0 on SQL errors: the load list says what failed
+                raise RuntimeError(f"Virtuoso's bulk loader failed on {bulk_load.name}: {failed}")
         yield {"query": f"{base}/sparql", "update": f"{base}/sparql", "base": base}
     finally:
         stop(process)

@@ -17,9 +17,10 @@ from calcinosis_kb.cli import app
 from calcinosis_kb.knowledgebase.errors import ExitCode
 
 from .conftest import ROOT
-from .servers import free_port, oxigraph_server, virtuoso_server
+from .servers import BULK_GRAPH, free_port, oxigraph_server, virtuoso_server
 
 QUERIES = sorted(p.stem for p in (ROOT / "queries").glob("*.rq") if not p.name.startswith("qc-"))
+ALL_QUERIES = sorted(p.stem for p in (ROOT / "queries").glob("*.rq"))
 
 
 @pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
@@ -33,6 +34,19 @@ def endpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         yield urls
 
 
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def loaded_from_release(request: pytest.FixtureRequest,
+                        tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A server that kb never wrote to: the release's full Turtle file, put in by the server's own bulk
+    loader (`oxigraph load`; Virtuoso's ld_dir and rdf_loader_run)."""
+    release = tmp_path_factory.mktemp("release") / "r"
+    result = CliRunner().invoke(app, ["release", "--version", "9.9.9", "-o", str(release)])
+    assert result.exit_code == 0, result.stderr
+    server = oxigraph_server if request.param == "oxigraph" else virtuoso_server
+    with server(tmp_path_factory.mktemp(f"bulk-{request.param}"), bulk_load=release / "calcinosis-kb.ttl") as urls:
+        yield urls
+
+
 def rows(*args: str) -> list[dict[str, str]]:
     result = CliRunner().invoke(app, [*args, "--format", "json"])
     assert result.exit_code == 0, result.stderr
@@ -43,6 +57,13 @@ def rows(*args: str) -> list[dict[str, str]]:
 @pytest.mark.parametrize("name", QUERIES)
 def test_named_query_same_remotely(endpoint: dict[str, str], name: str) -> None:
     assert rows("query", name, "--endpoint", endpoint["query"]) == rows("query", name)
+
+
+@pytest.mark.parametrize("name", ALL_QUERIES)
+def test_named_query_same_on_a_server_bulk_loaded_from_the_release(loaded_from_release: dict[str, str],
+                                                                   name: str) -> None:
+    remote = rows("query", name, "--endpoint", loaded_from_release["query"], "--graph", BULK_GRAPH)
+    assert remote == rows("query", name)
 
 
 def test_parameters_bound_remotely(endpoint: dict[str, str]) -> None:
