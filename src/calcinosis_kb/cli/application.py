@@ -5,16 +5,27 @@ function and rendering the result."""
 
 from __future__ import annotations
 
+import errno
+import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
 from calcinosis_kb import __version__
-from calcinosis_kb.knowledgebase.errors import KBError, UsageError
+from calcinosis_kb.knowledgebase.errors import (
+    DEBUG_ENV,
+    EnvironmentProblem,
+    ExitCode,
+    InputFileError,
+    KBError,
+    UsageError,
+    crash_message,
+)
 from calcinosis_kb.presentation.render import ROW_FORMATS, Format
 
 if TYPE_CHECKING:
@@ -39,12 +50,42 @@ T = TypeVar("T")
 
 
 def run(action: Callable[[], T]) -> T:
-    """Turn KBError into one line on stderr and its exit code: the one place that does."""
+    """Turn every error into one line on stderr and its exit code: the one place that does.
+    KBError carries its own; an unwritable output is the environment's; anything else is a bug
+    in kb (ExitCode.CRASH), never reported as a problem in the user's data."""
     try:
         return action()
     except KBError as error:
-        typer.echo(f"kb: {error.message}", err=True)
-        raise typer.Exit(int(error.exit_code)) from None
+        fail(error.message, error.exit_code)
+    except (typer.Exit, typer.Abort, BrokenPipeError):  # a chosen exit code; a reader that has gone
+        raise
+    except KeyboardInterrupt:
+        fail("interrupted", ExitCode.INTERRUPTED)
+    except RecursionError:
+        fail("the input nests too deeply to be processed (thousands of levels of brackets); flatten it",
+             ExitCode.INPUT)
+    except OSError as error:
+        fail(*_os_error(error))
+    except Exception as error:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        fail(crash_message(error), ExitCode.CRASH)
+
+
+def _os_error(error: OSError) -> tuple[str, ExitCode]:
+    """A file named on the command line that cannot be opened is the input's fault; anything else
+    (stdout or an output file on a full disk, a cache kb may not write) is the environment's."""
+    said = error.strerror or str(error)
+    if error.filename is None:
+        return f"cannot write the output: {said}", EnvironmentProblem.exit_code
+    if error.errno in (errno.ENOENT, errno.ENAMETOOLONG, errno.EACCES, errno.EISDIR, errno.ENOTDIR, errno.ELOOP):
+        return f"{error.filename}: {said}; check the path", InputFileError.exit_code
+    return f"{error.filename}: {said}", EnvironmentProblem.exit_code
+
+
+def fail(message: str, code: ExitCode) -> NoReturn:
+    typer.echo(f"kb: {message}", err=True)
+    raise typer.Exit(int(code)) from None
 
 
 def choose_format(fmt: Format, allowed: tuple[Format, ...]) -> Format:
@@ -67,6 +108,8 @@ def main(
     kb: KbOption = None,
 ) -> None:
     """calcinosis-kb: classify calcinosis cutis cases with a DL reasoner, explain why, and query them."""
+    # rdflib logs a traceback for each ill-typed literal; kb reports those itself, in one line
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     _options_before_the_command.kb = kb
 
 
@@ -113,5 +156,9 @@ def progress_bar(files: int) -> Iterator[Callable[[int], None] | None]:
 def entrypoint() -> None:
     try:
         app()
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except KeyboardInterrupt:  # outside a command's run(): while Typer parses, or at start-up
+        sys.stderr.write("kb: interrupted\n")
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except BrokenPipeError:  # `kb ... | head`: the reader has gone, nothing is left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

@@ -83,15 +83,13 @@ def sparql(
     """Run any SPARQL query over the asserted and inferred knowledge."""
 
     def action() -> None:
-        from calcinosis_kb.knowledgebase.errors import InputFileError
         from calcinosis_kb.querying.answer import answer_query
+        from calcinosis_kb.querying.named import read_query_file
 
         chosen = choose_format(fmt, ROW_FORMATS)
         if (text is None) == (file is None):
             raise UsageError("give a query as an argument or with --file, not both")
-        if file is not None and not file.is_file():
-            raise InputFileError(f"{file}: no such file")
-        body = file.read_text(encoding="utf-8") if file is not None else str(text)
+        body = read_query_file(file) if file is not None else str(text)
         remote = _endpoint(endpoint, graph, timeout, user, password)
         _emit_answer(answer_query(chosen_kb(kb), body, where=str(file or "query"), endpoint=remote), chosen)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,26 @@ def find_cases(path: Path, graph: Graph) -> CaseFile:
             f"{path}: not a case file: no individual is typed cckb:CalcinosisCutis (see docs/case-format.md)"
         )
     return CaseFile(path, graph, cases)
+
+
+def cases_in_several_files(cases: Iterable[tuple[URIRef, Path]]) -> list[str]:
+    """One message per case IRI that more than one file declares: their facts would merge into one
+    case that no report describes (one file's age beside the other's sex)."""
+    files: dict[URIRef, list[Path]] = {}
+    for case, path in cases:
+        if path not in files.setdefault(case, []):
+            files[case].append(path)
+    return [f"{curie(str(case))} is declared as a case in {len(paths)} files: "
+            + ", ".join(f"{path}:{line_of_statement(path, case)}" for path in paths)
+            + "; each case has one file, so give the others their own case IRIs"
+            for case, paths in files.items() if len(paths) > 1]
+
+
+def refuse_cases_in_several_files(cases: Iterable[tuple[URIRef, Path]]) -> None:
+    problems = cases_in_several_files(cases)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise KnowledgeError(problems[0] + more)
 
 
 def defined_terms(ontology: Graph) -> set[URIRef]:

@@ -13,6 +13,8 @@ class ExitCode(IntEnum):
     INPUT = 3  # a file is missing, empty, not Turtle, or not a case file
     KNOWLEDGE = 4  # unknown term, inconsistent ontology or case, unconvertible unit
     ENVIRONMENT = 5  # Java missing or too old, reasoner failed to run
+    CRASH = 70  # a bug in kb itself (sysexits' EX_SOFTWARE): never the user's data or set-up
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
 class KBError(Exception):
@@ -43,3 +45,15 @@ class InconsistentError(KnowledgeError):
 
 class EnvironmentProblem(KBError):
     exit_code = ExitCode.ENVIRONMENT
+
+
+DEBUG_ENV = "CALCINOSIS_KB_DEBUG"
+"""Set to 1 to let an internal error's traceback through (for the maintainers)."""
+
+
+def crash_message(error: BaseException) -> str:
+    """One line for an exception no part of kb anticipated: what it was, and that it is our bug."""
+    first = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+    what = f"{type(error).__name__}: {first}" if first else type(error).__name__
+    return (f"internal error ({what}); this is a bug in kb, not in your data: please report it to the "
+            f"maintainers with the command you ran ({DEBUG_ENV}=1 shows the traceback)")

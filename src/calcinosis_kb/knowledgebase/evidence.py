@@ -8,10 +8,10 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from calcinosis_kb.knowledgebase.cases import case_info, find_cases
+from calcinosis_kb.knowledgebase.cases import case_info, find_cases, refuse_cases_in_several_files
 from calcinosis_kb.knowledgebase.errors import UsageError
 from calcinosis_kb.knowledgebase.expressions import label
-from calcinosis_kb.knowledgebase.loading import load_ontology, merge, parse_turtle
+from calcinosis_kb.knowledgebase.loading import load_ontology, merge, parse_case
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
 from calcinosis_kb.knowledgebase.namespaces import CASE, CCKB, curie
 
@@ -28,9 +28,10 @@ def load_cases(kb: KnowledgeBase) -> KnowledgeBaseCases:
     graphs: list[Graph] = []
     cases: list[tuple[URIRef, Path]] = []
     for path in kb.case_files:
-        case_file = find_cases(path, parse_turtle(path))
+        case_file = find_cases(path, parse_case(path, ontology)[0])
         graphs.append(case_file.graph)
         cases += [(case, path) for case in case_file.cases]
+    refuse_cases_in_several_files(cases)
     return KnowledgeBaseCases(ontology, merge(graphs), cases)
 
 

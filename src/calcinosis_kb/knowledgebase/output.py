@@ -4,11 +4,15 @@ Every file is written to a temporary sibling and renamed into place, so an inter
 leaves either the old file or the new one. A set of files (a folder of Phenopackets, a release)
 is staged as a temporary sibling folder and renamed as a whole. Only regular files, and folders
 holding nothing but files of the kinds kb writes there, are ever replaced: `--force` never
-turns a device, a symbolic link or somebody's folder of notes into kb's output."""
+turns a device, a symbolic link or somebody's folder of notes into kb's output. Staged siblings
+carry the writer's process id; a run killed outright (SIGKILL) leaves them, and the next write of
+the same output removes them, or puts back the old output if the kill came mid-swap."""
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -32,8 +36,9 @@ def write_file(path: Path, content: str | bytes, force: bool = False) -> None:
     folder = path.parent
     if not folder.is_dir():
         raise InputFileError(f"{folder}: no such folder for the output file; create it first")
+    remove_abandoned_siblings(path)
     try:
-        handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        handle, staging = tempfile.mkstemp(prefix=_sibling_prefix(path), suffix=".part", dir=folder)
     except OSError as error:
         raise InputFileError(f"{path}: cannot write: {error.strerror}") from None
     try:
@@ -60,7 +65,8 @@ def write_folder(folder: Path, files: Mapping[str, str | bytes], force: bool = F
     parent = folder.absolute().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=parent))
+        remove_abandoned_siblings(folder.absolute())
+        staging = Path(tempfile.mkdtemp(prefix=_sibling_prefix(folder), suffix=".part", dir=parent))
     except OSError as error:
         raise InputFileError(f"{folder}: cannot write: {error.strerror}") from None
     try:
@@ -99,7 +105,7 @@ def _check_replaceable(folder: Path, files: Mapping[str, str | bytes]) -> None:
 
 def _swap(staging: Path, folder: Path) -> None:
     """Put `staging` where `folder` is; if that fails, the old folder goes back."""
-    retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=staging.parent))
+    retired = Path(tempfile.mkdtemp(prefix=_sibling_prefix(folder), suffix=".old", dir=staging.parent))
     retired.rmdir()
     folder.rename(retired)
     try:
@@ -108,6 +114,39 @@ def _swap(staging: Path, folder: Path) -> None:
         retired.rename(folder)
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def _sibling_prefix(path: Path) -> str:
+    return f".{path.name}.{os.getpid()}."
+
+
+def remove_abandoned_siblings(path: Path) -> None:
+    """Remove the staged siblings of `path` left by writers that no longer run; if `path` itself is
+    missing and such a writer had moved the old output aside (.old), put that back first."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\..*\.(part|old)")
+    for sibling in sorted(path.parent.glob(f".{glob.escape(path.name)}.*")):
+        match = pattern.fullmatch(sibling.name)
+        if match is None or process_alive(int(match[1])):
+            continue
+        if match[2] == "old" and not (path.exists() or path.is_symlink()):
+            sibling.rename(path)
+        elif sibling.is_dir() and not sibling.is_symlink():
+            shutil.rmtree(sibling, ignore_errors=True)
+        else:
+            sibling.unlink(missing_ok=True)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs (on this machine): a staged write or build is its own."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # somebody else's live process
+        return True
+    except OverflowError:
+        return False
+    return True
 
 
 def _umask() -> int:

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from calcinosis_kb.knowledgebase.errors import UsageError
+from calcinosis_kb.knowledgebase.errors import InputFileError, UsageError
 from calcinosis_kb.knowledgebase.namespaces import expand as expand_curie
+from calcinosis_kb.knowledgebase.namespaces import is_iri
 
 if TYPE_CHECKING:  # rdflib's query engine loads only where a check runs: `kb query` answers from the store
     from rdflib import Graph
@@ -38,6 +39,8 @@ class NamedQuery:
     description: str
     text: str
     parameters: list[Parameter] = field(default_factory=list)
+    header: dict[str, str] = field(default_factory=dict)
+    """Every `# key: value` line of the header, keys in lower case (repeated keys joined by a space)."""
 
     @property
     def check(self) -> bool:
@@ -74,6 +77,7 @@ def read_query(path: Path) -> NamedQuery:
         description=" ".join(header.get("description", [])),
         text=text,
         parameters=parameters,
+        header={key: " ".join(values) for key, values in header.items()},
     )
 
 
@@ -152,12 +156,25 @@ def expand(value: str) -> str | None:
     value = value.strip()
     if value.startswith("<") and value.endswith(">"):
         value = value[1:-1]
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$", value):
-        return value
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", value):
+        return value if is_iri(value) else None
     _, sep, local = value.partition(":")
     if not sep or not re.fullmatch(r"[A-Za-z0-9_.\-]*", local):
         return None
     return expand_curie(value)
+
+
+def read_query_file(path: Path) -> str:
+    """The text of a SPARQL file given on the command line."""
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file")
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InputFileError(f"{path}:{line}: not UTF-8 text ({error.reason}); SPARQL files are UTF-8: "
+                             "save it as UTF-8") from None
 
 
 def parse_assignments(pairs: list[str]) -> dict[str, str]:

@@ -77,7 +77,15 @@ def run_local(store: Any, text: str, substitutions: dict[Any, Any] | None = None
     milliseconds in Python). The order is SPARQL's: unbound, then IRIs by their text, then
     literals; whenever a column holds terms whose order SPARQL leaves to the engine (blank
     nodes, mixed kinds of literal, other datatypes) the query runs again with pyoxigraph
-    sorting, so the rows come out as pyoxigraph orders them either way."""
+    sorting, so the rows come out as pyoxigraph orders them either way. The query runs in a helper
+    thread, so that Ctrl-C stops even a cross product at once."""
+    from calcinosis_kb.knowledgebase.interrupt import run_interruptibly
+
+    return run_interruptibly(lambda: _run_local(store, text, substitutions, where=where, sort_here=sort_here))
+
+
+def _run_local(store: Any, text: str, substitutions: dict[Any, Any] | None, *, where: str,
+               sort_here: bool) -> Answer:
     import pyoxigraph
 
     if substitutions:
@@ -96,7 +104,7 @@ def run_local(store: Any, text: str, substitutions: dict[Any, Any] | None = None
         if split is not None:
             order = _order(dict(zip(columns, zip(terms, values, strict=True), strict=True)), split[1])
             if order is None:
-                return run_local(store, text, where=where, sort_here=False)
+                return _run_local(store, text, None, where=where, sort_here=False)
             terms = [[column[i] for i in order] for column in terms]
             values = [[column[i] for i in order] for column in values]
         texts = [column_texts(column, lexical) for column, lexical in zip(terms, values, strict=True)]

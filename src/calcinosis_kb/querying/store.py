@@ -20,7 +20,12 @@ from typing import Any
 from rdflib import Graph, URIRef
 
 from calcinosis_kb import __version__
+from calcinosis_kb.knowledgebase.cases import refuse_cases_in_several_files
+from calcinosis_kb.knowledgebase.errors import ExitCode, KBError
+from calcinosis_kb.knowledgebase.interrupt import run_interruptibly
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.knowledgebase.namespaces import expand
+from calcinosis_kb.knowledgebase.output import process_alive
 
 CACHE_ENV = "CALCINOSIS_KB_CACHE"
 COMPLETE = "COMPLETE"
@@ -122,37 +127,65 @@ def dump(kb: KnowledgeBase) -> list[str]:
 
 
 def open_store(kb: KnowledgeBase, notify: Callable[[str], None] | None = None) -> Any:
-    """The store for this knowledge base, built first if it is missing or out of date."""
+    """The store for this knowledge base, built first if it is missing or out of date, and rebuilt
+    (with a notice) if it is damaged: it fails to open, or its mark does not match its files."""
     import pyoxigraph
 
     folder = store_folder(kb)
-    if not (folder / COMPLETE).is_file():
-        if notify is not None:
-            notify(f"building the query store for {kb.root} (the ontology or cases changed)")
+    say = notify if notify is not None else (lambda message: None)
+    if folder.parent.is_dir():
+        _remove_abandoned_builds(folder.parent)
+    mark = folder / COMPLETE
+    if not mark.is_file():
+        say(f"building the query store for {kb.root} (the ontology or cases changed)")
         _build(kb, folder)
-    return pyoxigraph.Store.read_only(str(folder / "data"))
+    elif mark.read_text(errors="replace").strip() != folder.name.removeprefix("store-"):
+        say(f"rebuilding the query store in {folder}: its completion mark does not match it")
+        _rebuild(kb, folder)
+    try:
+        store = pyoxigraph.Store.read_only(str(folder / "data"))
+        store.query("ASK { ?s ?p ?o }")  # reads the store's index files: a damaged one fails here
+        return store
+    except (OSError, RuntimeError, SyntaxError) as error:  # RocksDB reports corruption as RuntimeError
+        say(f"rebuilding the query store in {folder}: it could not be opened ({str(error).splitlines()[0]})")
+        _rebuild(kb, folder)
+        return pyoxigraph.Store.read_only(str(folder / "data"))
+
+
+def _rebuild(kb: KnowledgeBase, folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    _build(kb, folder)
+
+
+BUILDING = ".building-"
+
+
+def _remove_abandoned_builds(parent: Path) -> None:
+    """Staging folders of builds whose process has gone (killed, or the machine restarted): their
+    names carry the builder's process id."""
+    for staging in parent.glob(f"{BUILDING}*"):
+        pid = staging.name.removeprefix(BUILDING).split("-", 1)[0]
+        if not pid.isdigit() or not process_alive(int(pid)):
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _build(kb: KnowledgeBase, folder: Path) -> None:
-    import pyoxigraph
 
     from calcinosis_kb.reasoning.infer import infer
 
-    inferred = infer(kb, kb.case_files, explain=False).inferred
+    inference = infer(kb, kb.case_files, explain=False)
+    if inference.errors:  # a store without some cases would give counts that silently miss them
+        first, others = inference.errors[0], len(inference.errors) - 1
+        more = f" (and {others} more file(s): kb validate lists them)" if others else ""
+        error = KBError(f"{first.message}{more}; queries run over every case, so fix this first")
+        error.exit_code = ExitCode(first.exit_code)
+        raise error
+    refuse_cases_in_several_files((URIRef(expand(r.case) or r.case), Path(r.file)) for r in inference.results)
+    inferred = inference.inferred
     folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f"{BUILDING}{os.getpid()}-", dir=folder.parent))
     try:
-        store = pyoxigraph.Store(str(staging / "data"))
-        # One default graph: querying a union of named graphs costs a deduplication per pattern.
-        for path in kb.ontology_files + kb.case_files:  # read by pyoxigraph itself: no rdflib copy
-            store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
-        store.bulk_load(inferred.serialize(format="nt", encoding="utf-8"), pyoxigraph.RdfFormat.N_TRIPLES)
-        store.update(TYPE_CLOSURE)
-        for shortcut in SHORTCUTS:
-            store.update(shortcut)
-        store.flush()
-        store.optimize()  # compacted into few files: lookups at 100,000 cases take half the time
-        del store
+        run_interruptibly(lambda: _fill(staging / "data", kb, inferred))
         (staging / COMPLETE).write_text(fingerprint(kb) + "\n")
         try:
             staging.rename(folder)
@@ -164,6 +197,21 @@ def _build(kb: KnowledgeBase, folder: Path) -> None:
     for old in folder.parent.glob("store-*"):
         if old != folder:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _fill(location: Path, kb: KnowledgeBase, inferred: Graph) -> None:
+    import pyoxigraph
+
+    store = pyoxigraph.Store(str(location))
+    # One default graph: querying a union of named graphs costs a deduplication per pattern.
+    for path in kb.ontology_files + kb.case_files:  # read by pyoxigraph itself: no rdflib copy
+        store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
+    store.bulk_load(inferred.serialize(format="nt", encoding="utf-8"), pyoxigraph.RdfFormat.N_TRIPLES)
+    store.update(TYPE_CLOSURE)
+    for shortcut in SHORTCUTS:
+        store.update(shortcut)
+    store.flush()
+    store.optimize()  # compacted into few files: lookups at 100,000 cases take half the time
 
 
 def stderr_notice(message: str) -> None:

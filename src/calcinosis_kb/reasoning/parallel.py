@@ -8,9 +8,12 @@ Workers are spawned, not forked: a fork of a process whose JVM is running is not
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
 
 from rdflib import Graph
@@ -54,16 +57,41 @@ def infer_in_workers(
     load_ontology(kb)
     combined = Inference([], [], Graph())
     context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                               initargs=(kb.root, read_json))
     try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                 initargs=(kb.root, read_json)) as pool:
-            for inference, triples in pool.map(_classify_file, paths, [explain] * len(paths)):
-                combined.extend(inference)
-                for triple in triples:
-                    combined.inferred.add(triple)  # type: ignore[arg-type]
-                if progress is not None:
-                    progress(len(combined.results))
+        with _workers_ignore_ctrl_c():
+            results = pool.map(_classify_file, paths, [explain] * len(paths))  # starts the workers
+        for inference, triples in results:
+            combined.extend(inference)
+            for triple in triples:
+                combined.inferred.add(triple)  # type: ignore[arg-type]
+            if progress is not None:
+                progress(len(combined.results))
+    except KeyboardInterrupt:
+        for process in list(getattr(pool, "_processes", {}).values()):  # no public way to stop them now
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
     except BrokenProcessPool:
+        pool.shutdown(wait=False, cancel_futures=True)
         raise EnvironmentProblem("a worker process stopped unexpectedly (out of memory?); "
                                  "run with --jobs 1 to classify in this process") from None
+    else:
+        pool.shutdown(wait=True)
     return combined
+
+
+@contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Ctrl-C reaches the whole process group. Workers started while SIGINT is ignored inherit that
+    (and Python then installs no KeyboardInterrupt handler), so only this process answers it, in one
+    line, and stops them: no worker prints a traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

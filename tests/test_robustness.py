@@ -1,0 +1,446 @@
+"""Nothing breaks and nothing is lost: hostile input, a bug, an interrupt, a damaged store, a failing
+or trickling endpoint. Every failure is one line on stderr with a documented exit code; no traceback
+reaches the user; no output is left half-written."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from calcinosis_kb.cli import app
+from calcinosis_kb.knowledgebase.errors import ExitCode
+
+from .conftest import ROOT
+
+DOCUMENTED = {code.value for code in ExitCode} - {ExitCode.CRASH.value}
+"""What kb may exit with on any input: everything the README documents except 'a bug in kb'."""
+
+SEED = ROOT / "cases" / "bishop2010.ttl"
+HEADER = """@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd:  <http://www.w3.org/2001/XMLSchema#> .
+@prefix cckb: <https://w3id.org/calcinosis-kb/ontology/> .
+@prefix case: <https://w3id.org/calcinosis-kb/case/> .
+"""
+
+
+def one_line_failure(result: Result, code: int, *fragments: str) -> None:
+    assert result.exit_code == code, (result.exit_code, result.stderr)
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len([line for line in lines if not line.startswith("kb: building")]) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, (fragment, result.stderr)
+
+
+def with_age(age: str) -> str:
+    text = SEED.read_text(encoding="utf-8")
+    assert "cckb:ageInYears 56 ;" in text
+    return text.replace("cckb:ageInYears 56 ;", f"cckb:ageInYears {age} ;")
+
+
+def nested(depth: int) -> str:
+    brackets = "[ cckb:note " * depth + '"a"' + " ]" * depth
+    return HEADER + f"case:x a cckb:CalcinosisCutis ; cckb:note {brackets} .\n"
+
+
+HOSTILE: dict[str, tuple[Callable[[], bytes], int, str]] = {
+    # rdflib raised AssertionError ("Quote expected in string") or IndexError on these
+    "truncated inside a literal": (lambda: SEED.read_bytes()[: SEED.read_bytes().index(b'"who developed') + 8],
+                                   ExitCode.INPUT, "Turtle syntax error"),
+    "truncated inside a number": (lambda: with_age("56").encode()[: with_age("56").encode().index(b" 56 ;") + 2],
+                                  ExitCode.INPUT, "Turtle syntax error"),
+    # HermiT refused these with a Java MalformedLiteralException, or exit 5
+    "NaN double": (lambda: with_age('"NaN"^^xsd:double').encode(), ExitCode.KNOWLEDGE, "not a finite number"),
+    "INF double": (lambda: with_age('"INF"^^xsd:double').encode(), ExitCode.KNOWLEDGE, "not a finite number"),
+    "1e309": (lambda: with_age("1e309").encode(), ExitCode.KNOWLEDGE, "not a finite number"),
+    # SQLite OverflowError, decimal.InvalidOperation
+    "age of 10^38": (lambda: with_age("1" + "0" * 38).encode(), ExitCode.KNOWLEDGE, "too large"),
+    "age of 200 years": (lambda: with_age("200").encode(), ExitCode.KNOWLEDGE, "older than any person"),
+    "negative age": (lambda: with_age("-5").encode(), ExitCode.KNOWLEDGE, "is negative"),
+    "ill-typed integer": (lambda: with_age('"abc"^^xsd:integer').encode(), ExitCode.KNOWLEDGE,
+                          "not a valid xsd:integer"),
+    "deep nesting": (lambda: nested(5000).encode(), ExitCode.INPUT, "too deeply"),
+    "lone surrogate escape": (lambda: (HEADER + 'case:x a cckb:CalcinosisCutis ; cckb:note "a\\uD800b" .\n').encode(),
+                              ExitCode.INPUT, "UTF-16"),
+    "IRI with a space": (lambda: (HEADER + "<https://w3id.org/calcinosis-kb/case/x y> a cckb:CalcinosisCutis .\n")
+                         .encode(), ExitCode.INPUT, "not a valid IRI"),
+    "not UTF-8": (lambda: SEED.read_bytes().replace(b"woman", b"wom\xe4n", 1), ExitCode.INPUT, "not UTF-8"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_case_file_is_one_line_with_a_documented_code(name: str, runner: CliRunner, tmp_path: Path) -> None:
+    make, code, message = HOSTILE[name]
+    path = tmp_path / "hostile.ttl"
+    path.write_bytes(make())
+    one_line_failure(runner.invoke(app, ["infer", str(path)]), code, str(path), message)
+
+
+@pytest.mark.parametrize("name", ["NaN double", "age of 10^38", "negative age", "truncated inside a literal"])
+def test_hostile_case_file_in_the_kb_stops_every_command_in_one_line(name: str, runner: CliRunner,
+                                                                     small_kb: Path) -> None:
+    make, code, message = HOSTILE[name]
+    (small_kb / "cases" / "hostile.ttl").write_bytes(make())
+    for command in (["cases"], ["query", "subtype-counts"], ["evidence", "case:bishop2010"],
+                    ["export", "--format", "turtle"], ["audit"]):
+        result = runner.invoke(app, ["--kb", str(small_kb), *command])
+        expected = ExitCode.PROBLEMS_FOUND if command == ["audit"] else code  # audit reports the others
+        one_line_failure(result, expected, "hostile.ttl", message)
+
+
+TOKENS = ['"NaN"^^xsd:double', '"INF"^^xsd:double', "1e309", "1" + "0" * 38, "-5", '"\\uD800"', "<http://x/a b>",
+          "<http://x/a>{}>", "[", "]", ";", ".", '"', '"""', "@prefix", "_:b", "^^", "@en", "1.", "1e", "\\",
+          '"abc"^^xsd:integer', '"-1"^^xsd:nonNegativeInteger', '"2020-13-45"^^xsd:date', "[ cckb:note " * 50]
+
+
+def mutants(count: int, seed: int) -> Iterator[tuple[str, bytes]]:
+    """Mutations of the shipped case files: truncations, deletions, swaps and insertions of tokens
+    that have broken parsers and reasoners before."""
+    rng = random.Random(seed)
+    files = sorted((ROOT / "cases").glob("*.ttl"))
+    for number in range(count):
+        source = rng.choice(files)
+        text = source.read_bytes()
+        at = rng.randrange(len(text))
+        kind = rng.choice(["truncate", "insert", "insert", "delete", "swap"])
+        if kind == "truncate":
+            mutated = text[:at]
+        elif kind == "insert":
+            mutated = text[:at] + rng.choice(TOKENS).encode() + text[at:]
+        elif kind == "delete":
+            mutated = text[:at] + text[at + rng.randrange(1, 200):]
+        else:
+            other = rng.randrange(len(text))
+            low, high = sorted((at, other))
+            mutated = text[:low] + text[high:high + 60] + text[low:]
+        yield f"{number}-{kind}-{source.stem}", mutated
+
+
+def test_fuzzed_case_files_never_crash(runner: CliRunner, tmp_path: Path) -> None:
+    """A bounded mutational fuzz run (fixed seed, so a failure can be replayed): kb infer on each
+    mutant ends with a documented exit code and at most one line per problem, never a traceback."""
+    crashes = []
+    for name, content in mutants(60, seed=20261130):
+        path = tmp_path / f"{name}.ttl"
+        path.write_bytes(content)
+        result = runner.invoke(app, ["infer", "--no-explain", str(path)])
+        crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
+        if crashed or result.exit_code not in DOCUMENTED or "Traceback" in result.stdout + result.stderr:
+            crashes.append(f"{name}: exit {result.exit_code}: {result.exception!r} {result.stderr[:200]}")
+    assert not crashes, "\n".join(crashes)
+
+
+def test_a_bug_is_its_own_exit_code_in_one_line(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    from calcinosis_kb.knowledgebase import evidence
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise ValueError("something kb did not foresee")
+
+    monkeypatch.setattr(evidence, "load_cases", broken)
+    monkeypatch.delenv("CALCINOSIS_KB_DEBUG", raising=False)
+    result = runner.invoke(app, ["cases"])
+    one_line_failure(result, ExitCode.CRASH, "internal error (ValueError: something kb did not foresee)",
+                     "bug in kb")
+    assert ExitCode.CRASH not in (ExitCode.PROBLEMS_FOUND, ExitCode.INPUT, ExitCode.KNOWLEDGE)
+    monkeypatch.setenv("CALCINOSIS_KB_DEBUG", "1")  # the maintainers' way to the traceback
+    assert isinstance(runner.invoke(app, ["cases"]).exception, ValueError)
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["query", "cases-by-subtype", "-p", "subtype=http://x/a>{}"], ExitCode.USAGE, "is not an IRI"),
+    (["query", "subtype-counts", "--endpoint", "http://127.0.0.1:9/x", "--timeout", "nan"], ExitCode.USAGE,
+     "--timeout nan"),
+    (["query", "subtype-counts", "--endpoint", "http://127.0.0.1:9/x", "--timeout", "0"], ExitCode.USAGE,
+     "--timeout 0"),
+    (["infer", "a" * 300 + ".ttl"], ExitCode.INPUT, "a" * 300),
+])
+def test_bad_arguments_are_one_line(args: list[str], code: int, message: str, runner: CliRunner) -> None:
+    one_line_failure(runner.invoke(app, args), code, message)
+
+
+def test_query_file_not_in_utf8(runner: CliRunner, tmp_path: Path) -> None:
+    query = tmp_path / "latin1.rq"
+    query.write_bytes('SELECT * WHERE { ?s ?p "caf\xe9" }'.encode("latin-1"))
+    one_line_failure(runner.invoke(app, ["sparql", "--file", str(query)]), ExitCode.INPUT, f"{query}:1", "UTF-8")
+
+
+def test_stdout_on_a_full_disk() -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "calcinosis_kb.cli", "query", "subtype-counts"], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=300)
+    assert done.returncode == ExitCode.ENVIRONMENT, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "kb: cannot write the output: No space left on device"
+
+
+# --- the knowledge base as a whole ----------------------------------------------------------------
+
+
+@pytest.fixture
+def small_kb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Two case files and the ontology: quick to reason over and to build a store for."""
+    copy = tmp_path / "kb"
+    for folder in ("ontology", "queries", "shapes", "sources"):
+        shutil.copytree(ROOT / folder, copy / folder)
+    (copy / "cases").mkdir()
+    for name in ("bishop2010.ttl", "maroulis2006.ttl"):
+        shutil.copy(ROOT / "cases" / name, copy / "cases" / name)
+    monkeypatch.setenv("CALCINOSIS_KB_CACHE", str(tmp_path / "cache"))
+    return copy
+
+
+def test_a_case_in_two_files_is_refused(runner: CliRunner, small_kb: Path) -> None:
+    twin = (small_kb / "cases" / "bishop2010.ttl").read_text().replace("cckb:ageInYears 56", "cckb:ageInYears 70")
+    (small_kb / "cases" / "twin.ttl").write_text(twin)
+    for command in (["cases"], ["query", "subtype-counts"]):
+        result = runner.invoke(app, ["--kb", str(small_kb), *command])
+        one_line_failure(result, ExitCode.KNOWLEDGE, "case:bishop2010 is declared as a case in 2 files",
+                         "bishop2010.ttl:25", "twin.ttl:25")
+
+
+def _store_folder(small_kb: Path) -> Path:
+    from calcinosis_kb.knowledgebase.location import KnowledgeBase
+    from calcinosis_kb.querying.store import store_folder
+
+    return store_folder(KnowledgeBase.locate(small_kb))
+
+
+def test_a_damaged_store_is_rebuilt(runner: CliRunner, small_kb: Path) -> None:
+    first = runner.invoke(app, ["--kb", str(small_kb), "query", "subtype-counts", "--format", "json"])
+    assert first.exit_code == 0, first.stderr
+    folder = _store_folder(small_kb)
+    for table in (folder / "data").glob("*.sst"):
+        table.write_bytes(b"\0" * 100)
+    again = runner.invoke(app, ["--kb", str(small_kb), "query", "subtype-counts", "--format", "json"])
+    assert again.exit_code == 0, again.stderr
+    assert "rebuilding the query store" in again.stderr and again.stdout == first.stdout
+    (folder / "COMPLETE").write_text("not this store\n")
+    third = runner.invoke(app, ["--kb", str(small_kb), "query", "subtype-counts", "--format", "json"])
+    assert "completion mark does not match" in third.stderr and third.stdout == first.stdout
+
+
+def test_abandoned_store_builds_are_removed(runner: CliRunner, small_kb: Path) -> None:
+    assert runner.invoke(app, ["--kb", str(small_kb), "query", "subtype-counts"]).exit_code == 0
+    parent = _store_folder(small_kb).parent
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    abandoned = parent / f".building-{dead.pid}-x1"
+    (abandoned / "data").mkdir(parents=True)
+    ours = parent / f".building-{os.getpid()}-x2"  # a build still running (this process)
+    ours.mkdir()
+    assert runner.invoke(app, ["--kb", str(small_kb), "query", "subtype-counts"]).exit_code == 0
+    assert not abandoned.exists() and ours.exists()
+
+
+def test_an_inconsistent_case_stops_the_query_instead_of_vanishing_from_counts(runner: CliRunner,
+                                                                               small_kb: Path) -> None:
+    shutil.copy(ROOT / "tests" / "data" / "bad" / "absent-and-present.ttl", small_kb / "cases")
+    result = runner.invoke(app, ["--kb", str(small_kb), "query", "subtype-counts"])
+    one_line_failure(result, ExitCode.KNOWLEDGE, "absent-and-present.ttl", "queries run over every case")
+
+
+# --- interrupts -------------------------------------------------------------------------------------
+
+
+def interrupt_after(args: list[str], seconds: float, env: dict[str, str] | None = None) -> tuple[int, str, float]:
+    process = subprocess.Popen([sys.executable, "-m", "calcinosis_kb.cli", *args], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               env={**os.environ, **(env or {})})
+    time.sleep(seconds)
+    assert process.poll() is None, "finished before the interrupt: give it more work"
+    sent = time.monotonic()
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole process group
+    _, stderr = process.communicate(timeout=60)
+    return process.returncode, stderr, time.monotonic() - sent
+
+
+def test_ctrl_c_in_parallel_inference_is_one_line(tmp_path: Path) -> None:
+    many = tmp_path / "many"
+    many.mkdir()
+    for copy in range(6):
+        for case_file in sorted((ROOT / "cases").glob("*.ttl")):
+            text = case_file.read_text(encoding="utf-8")
+            text = text.replace("/calcinosis-kb/case/", f"/calcinosis-kb/case/c{copy}-")
+            (many / f"c{copy}-{case_file.name}").write_text(text, encoding="utf-8")
+    code, stderr, _ = interrupt_after(["infer", "--jobs", "2", str(many)], 8)
+    assert code == ExitCode.INTERRUPTED
+    assert stderr.strip() == "kb: interrupted", stderr
+
+
+def test_ctrl_c_stops_a_long_query_within_a_second(tmp_path: Path) -> None:
+    cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    env = {"CALCINOSIS_KB_CACHE": str(tmp_path / "cache")}
+    warm = subprocess.run([sys.executable, "-m", "calcinosis_kb.cli", "query", "subtype-counts"], env={**os.environ,
+                          **env}, capture_output=True, timeout=600)
+    assert warm.returncode == 0
+    code, stderr, waited = interrupt_after(["sparql", cross], 4, env)
+    assert code == ExitCode.INTERRUPTED and stderr.strip() == "kb: interrupted", stderr
+    assert waited < 1.5
+
+
+# --- outputs -----------------------------------------------------------------------------------------
+
+
+def test_siblings_of_a_killed_write_are_cleaned_and_a_killed_swap_undone(tmp_path: Path) -> None:
+    from calcinosis_kb.knowledgebase.output import write_file, write_folder
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    target = tmp_path / "out.ttl"
+    part = tmp_path / f".out.ttl.{dead.pid}.abc.part"
+    part.write_text("half")
+    live = tmp_path / f".out.ttl.{os.getpid()}.def.part"  # a write in progress elsewhere
+    live.write_text("busy")
+    write_file(target, "whole\n")
+    assert target.read_text() == "whole\n" and not part.exists() and live.exists()
+
+    release = tmp_path / "release"
+    retired = tmp_path / f".release.{dead.pid}.ghi.old"  # killed between moving the old aside and the new in
+    retired.mkdir()
+    (retired / "calcinosis-kb.ttl").write_text("old release")
+    write_folder(release, {"calcinosis-kb.ttl": "new release"}, force=True)
+    assert (release / "calcinosis-kb.ttl").read_text() == "new release"
+    assert not retired.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out.ttl", live.name, "release"])
+
+
+# --- remote endpoints ---------------------------------------------------------------------------------
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """A stand-in SPARQL endpoint that records updates and fails the nth."""
+
+    fail_on = 2
+    seen: ClassVar[list[str]] = []
+
+    def do_POST(self) -> None:
+        from urllib.parse import parse_qs
+
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        update = parse_qs(body).get("update", [""])[0]
+        self.seen.append(update)
+        inserts = [u for u in self.seen if u.startswith("INSERT DATA")]
+        failing = update.startswith("INSERT DATA") and len(inserts) == self.fail_on
+        self.send_response(500 if failing else 200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def serve(handler: type[http.server.BaseHTTPRequestHandler]) -> tuple[http.server.HTTPServer, str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/sparql"
+
+
+def test_a_push_that_fails_midway_leaves_the_remote_graph_as_it_was(runner: CliRunner) -> None:
+    class Recorder(_Recorder):
+        seen: ClassVar[list[str]] = []
+
+    handler = Recorder
+    server, url = serve(handler)
+    try:
+        result = runner.invoke(app, ["push", "--endpoint", url, "--graph", "http://example.org/kb"])
+    finally:
+        server.shutdown()
+    one_line_failure(result, ExitCode.ENVIRONMENT, "triples 1001-2000", "<http://example.org/kb> was left as it was")
+    touching_the_graph = [u for u in handler.seen if "<http://example.org/kb>" in u]
+    assert touching_the_graph == [], touching_the_graph  # only the staging graph was written, then dropped
+    assert handler.seen[-1].startswith("DROP SILENT GRAPH <http://example.org/kb-staging-")
+
+
+class _Trickle(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.end_headers()
+        try:
+            for _ in range(30):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(1)
+        except OSError:
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_timeout_bounds_the_whole_answer_of_a_trickling_endpoint(runner: CliRunner) -> None:
+    server, url = serve(_Trickle)
+    started = time.monotonic()
+    try:
+        result = runner.invoke(app, ["query", "subtype-counts", "--endpoint", url, "--timeout", "3"])
+    finally:
+        server.shutdown()
+    one_line_failure(result, ExitCode.ENVIRONMENT, "did not answer the query within 3 s")
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(("answer", "printed"), [(b'{"boolean": "false"}', "false"), (b'{"boolean": false}', "false"),
+                                                 (b'{"boolean": true}', "true")])
+def test_boolean_answers_are_booleans(answer: bytes, printed: str, runner: CliRunner) -> None:
+    handler = type("Ask", (_Answer,), {"body": answer})
+    server, url = serve(handler)
+    try:
+        result = runner.invoke(app, ["sparql", "--endpoint", url, "ASK { ?s ?p ?o }"])
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0 and result.stdout.strip() == printed, result.stderr
+
+
+def test_a_boolean_that_is_not_one_is_malformed(runner: CliRunner) -> None:
+    handler = type("Ask", (_Answer,), {"body": b'{"boolean": "maybe"}'})
+    server, url = serve(handler)
+    try:
+        result = runner.invoke(app, ["sparql", "--endpoint", url, "ASK { ?s ?p ?o }"])
+    finally:
+        server.shutdown()
+    one_line_failure(result, ExitCode.ENVIRONMENT, "malformed results", '"maybe"')
+
+
+class _Answer(http.server.BaseHTTPRequestHandler):
+    body = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _RedirectLoop(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", self.path)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_redirect_loop_is_one_line(runner: CliRunner) -> None:
+    server, url = serve(_RedirectLoop)
+    try:
+        result = runner.invoke(app, ["query", "subtype-counts", "--endpoint", url])
+    finally:
+        server.shutdown()
+    one_line_failure(result, ExitCode.ENVIRONMENT, "answered HTTP 302")
+
