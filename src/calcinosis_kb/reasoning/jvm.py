@@ -21,7 +21,7 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
 from calcinosis_kb.knowledgebase.errors import EnvironmentProblem, InconsistentError
-from calcinosis_kb.reasoning.hermit import INSTALL_JAVA, Reasoned, check_java
+from calcinosis_kb.reasoning.hermit import INSTALL_JAVA, Reasoned, check_java, java_major
 
 _lock = threading.Lock()
 _started: dict[str, Any] = {}
@@ -34,7 +34,7 @@ def _hermit_dir() -> Path:
 
 
 def _jvm_library(java: str) -> str:
-    """libjvm of the `java` on PATH, so the JVM used is the one check_java approved."""
+    """libjvm of the `java` check_java chose, so the JVM in this process is the one it approved."""
     home = Path(java).resolve().parents[1]
     for candidate in (home / "lib" / "server" / "libjvm.so", home / "jre" / "lib" / "amd64" / "server" / "libjvm.so",
                       home / "lib" / "server" / "libjvm.dylib"):
@@ -47,6 +47,11 @@ JVM_OPTIONS = ("-Xmx4g", "-XX:+UseSerialGC")
 """The serial collector: G1's concurrent threads compete with the other worker process for the
 two cores (6,000 synthetic cases in two workers: 25.4 s with G1, 13.2 s with the serial
 collector, same run) and it also starts faster."""
+
+NATIVE_ACCESS = ("--enable-native-access=ALL-UNNAMED",)
+NATIVE_ACCESS_SINCE = 22
+"""JPype loads its native library through System.load, which Java 24+ warns about on stderr (four
+lines on every run) unless native access is granted; Javas before 22 do not know the option."""
 
 QUICK_START = ("-XX:TieredStopAtLevel=1",)
 """For small jobs: a C1-only JIT starts faster (a cold one-case `kb infer` 1.05 s -> 0.8 s
@@ -64,6 +69,7 @@ def _java(quick_start: bool = False) -> dict[str, Any]:
         if not jpype.isJVMStarted():
             hermit = _hermit_dir()
             options = [*JVM_OPTIONS, *(QUICK_START if quick_start else ()),
+                       *(NATIVE_ACCESS if java_major() >= NATIVE_ACCESS_SINCE else ()),
                        f"-XX:ErrorFile={tempfile.gettempdir()}/kb-jvm-crash-%p.log"]
             # A Ctrl-C while the JVM starts could crash it (measured: 2 of 12 timed interrupts);
             # held back until it has started, then Python's KeyboardInterrupt handles it.
