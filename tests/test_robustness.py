@@ -444,3 +444,24 @@ def test_a_redirect_loop_is_one_line(runner: CliRunner) -> None:
         server.shutdown()
     one_line_failure(result, ExitCode.ENVIRONMENT, "answered HTTP 302")
 
+
+
+def test_the_parsed_ontology_is_cached_until_a_file_changes(small_kb: Path) -> None:
+    from rdflib.compare import isomorphic
+
+    from calcinosis_kb.knowledgebase.loading import load_ontology
+    from calcinosis_kb.knowledgebase.location import KnowledgeBase, cache_root
+
+    kb = KnowledgeBase.locate(small_kb)
+    parsed = load_ontology(kb)
+    kept = sorted((cache_root() / "ontology").glob("*.pickle"))
+    assert len(kept) == 1
+    assert isomorphic(load_ontology(kb), parsed)
+    kept[0].write_bytes(b"damaged")  # a damaged cache is a missed shortcut, never an error
+    assert isomorphic(load_ontology(kb), parsed)
+    edited = small_kb / "ontology" / "calcinosis-kb.ttl"
+    edited.write_text(edited.read_text(encoding="utf-8") + '\ncckb:NewTerm a owl:Class ; rdfs:label "new term" .\n',
+                      encoding="utf-8")
+    changed = load_ontology(kb)
+    assert len(changed) == len(parsed) + 2
+    assert len(list((cache_root() / "ontology").glob("*.pickle"))) == 2

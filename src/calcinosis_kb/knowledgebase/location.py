@@ -10,6 +10,16 @@ from calcinosis_kb.knowledgebase.errors import InputFileError
 
 KB_ENV = "CALCINOSIS_KB_DIR"
 SOURCES_ENV = "CALCINOSIS_KB_SOURCES"
+CACHE_ENV = "CALCINOSIS_KB_CACHE"
+
+
+def cache_root() -> Path:
+    """Where kb keeps what it can rebuild (the query store, the parsed ontology, the JVM's class
+    archive): CALCINOSIS_KB_CACHE, else the user's cache folder."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "calcinosis-kb"
 
 
 def embedded_root() -> Path:

@@ -23,11 +23,10 @@ from calcinosis_kb import __version__
 from calcinosis_kb.knowledgebase.cases import refuse_cases_in_several_files
 from calcinosis_kb.knowledgebase.errors import ExitCode, KBError
 from calcinosis_kb.knowledgebase.interrupt import run_interruptibly
-from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.knowledgebase.location import KnowledgeBase, cache_root
 from calcinosis_kb.knowledgebase.namespaces import expand
 from calcinosis_kb.knowledgebase.output import process_alive
 
-CACHE_ENV = "CALCINOSIS_KB_CACHE"
 COMPLETE = "COMPLETE"
 LAYOUT = "3"
 """What a store holds and how it is built; bump it when that changes, so old stores are rebuilt.
@@ -67,13 +66,6 @@ otherwise work out per row, declared in the ontology and stated once here:
   ?narrower rdfs:subClassOf ?class }` asked for every row: the slowest part of the queries);
 - `?case cckb:inferredSubtype ?subtype`: ?subtype is an etiologic subtype (a direct subclass
   of cckb:EtiologicSubtype) the case belongs to, asserted or inferred."""
-
-
-def cache_root() -> Path:
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "calcinosis-kb"
 
 
 def fingerprint(kb: KnowledgeBase) -> str:
