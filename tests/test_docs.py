@@ -28,7 +28,7 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 
 def test_every_exit_code_documented() -> None:
-    table = dict(re.findall(r"^\| (\d) \| (.+) \|$", README, flags=re.M))
+    table = dict(re.findall(r"^\| (\d+) \| (.+) \|$", README, flags=re.M))
     assert {int(k) for k in table} == {int(code) for code in ExitCode}
 
 

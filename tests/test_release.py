@@ -54,7 +54,8 @@ def test_obo_artefacts_parse_and_carry_their_version(released: Path) -> None:
     meta = json.loads((released / "calcinosis-kb.json").read_text())["graphs"][0]["meta"]
     assert meta["version"] == f"{ONTOLOGY_IRI}/releases/1.2.3/calcinosis-kb.json"
     assert sorted(p.name for p in released.iterdir()) == sorted([*ARTEFACTS, "calcinosis-kb.obo",
-                                                                 "calcinosis-kb.json"])
+                                                                 "calcinosis-kb.json", "calcinosis-kb.sssom.tsv",
+                                                                 "calcinosis-kb.prefixes.json"])
 
 
 def test_changes_against_a_previous_release(runner: CliRunner, released: Path, kb_copy: Path,

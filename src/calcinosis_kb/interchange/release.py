@@ -5,7 +5,9 @@ Artefacts (each with owl:versionIRI <ontology>/releases/<version>/<file> and owl
 calcinosis-kb.owl / .ttl (ontology, cases, the reasoner's inferred types and what the named queries
 read: the class closure and shortcuts of querying/store.py), calcinosis-kb-base.owl /
 -base.ttl (the ontology alone), calcinosis-kb.obo and calcinosis-kb.json (OBO and OBO Graphs of the
-ontology), and CHANGES.md when --previous names an earlier release folder."""
+ontology), calcinosis-kb.sssom.tsv (the ontology's mappings as an SSSOM mapping set, with its
+metadata) and calcinosis-kb.prefixes.json (the prefix map of the mapping set's CURIEs, for sssom-py,
+OAK and `curies`), and CHANGES.md when --previous names an earlier release folder."""
 
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ def artefacts(kb: KnowledgeBase, version: str) -> tuple[dict[str, str], list[str
     """The release's files by name, and notes on what OBO could not carry."""
     from calcinosis_kb.interchange.obo.model import collect
     from calcinosis_kb.interchange.obo.render import obo_graph, obo_text
+    from calcinosis_kb.interchange.sssom import prefix_map, sssom_tsv
 
     full = Selection(kb, What.all, True, kb.case_files, f"{ARTEFACT}.owl", version)
     base = Selection(kb, What.ontology, False, [], f"{ARTEFACT}-base.owl", version)
@@ -54,6 +57,8 @@ def artefacts(kb: KnowledgeBase, version: str) -> tuple[dict[str, str], list[str
     files[f"{ARTEFACT}.obo"] = obo_text(obo)
     graphs = collect(base.content, version, release_iri(version, f"{ARTEFACT}.json"))
     files[f"{ARTEFACT}.json"] = json.dumps(obo_graph(graphs), indent=2, ensure_ascii=False) + "\n"
+    files[f"{ARTEFACT}.sssom.tsv"] = sssom_tsv(base.content, version, release_iri(version, f"{ARTEFACT}.sssom.tsv"))
+    files[f"{ARTEFACT}.prefixes.json"] = prefix_map(base.content)
     return files, obo.notes
 
 

@@ -6,6 +6,7 @@ the same in every output: `NCIT:C131851` in `kb sparql`, in OBO and in Phenopack
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
@@ -64,6 +65,37 @@ EXTERNAL_PREFIXES: dict[str, str] = {
 """Terminologies outside the OBO Foundry that the mappings cite as IRIs, under their Bioregistry
 names (prefix -> URI prefix)."""
 
+MAPPING_PREFIXES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "SCTID": ("http://snomed.info/id/", ()),
+    "ICD10WHO": ("https://icd.who.int/browse10/2019/en#/", ("ICD10",)),
+    "icd10cm": ("https://www.icd10data.com/search?s=", ("ICD10CM",)),
+    "UMLS": ("https://uts.nlm.nih.gov/uts/umls/concept/", ()),
+    "Orphanet": ("http://www.orpha.net/ORDO/Orphanet_", ()),
+    "loinc": ("http://loinc.org/rdf/", ("LOINC",)),
+}
+"""The terminologies outside the OBO Foundry that mappings.ttl cites, for the published SSSOM
+mapping set: prefix -> (URI prefix, the prefixes mappings.ttl writes for it). Prefixes and URI
+prefixes are those of the Bioregistry's OBO context as sssom-py ships it (sssom/obo.epm.json,
+sssom 0.4.21), checked against that file by tests/test_sssom.py."""
+
+
+def mapping_curie(curie_text: str) -> str:
+    """A cross-reference as the published formats (OBO, OBO Graphs, SSSOM) write it: with the
+    standard prefix of MAPPING_PREFIXES (ICD10:L94.2 -> ICD10WHO:L94.2, LOINC:2777-1 ->
+    loinc:2777-1); any other CURIE unchanged."""
+    prefix, _, local = curie_text.partition(":")
+    for standard, (_, synonyms) in MAPPING_PREFIXES.items():
+        if prefix in synonyms:
+            return f"{standard}:{local}"
+    return curie_text
+
+
+def mapping_iri(curie_text: str) -> str | None:
+    """The IRI of a CURIE with a standard prefix of MAPPING_PREFIXES, or None."""
+    prefix, _, local = curie_text.partition(":")
+    return MAPPING_PREFIXES[prefix][0] + local if prefix in MAPPING_PREFIXES and local else None
+
+
 Style = Literal["kb", "obo"]
 
 
@@ -106,3 +138,12 @@ def term_name(iri: str) -> str:
 def curie(iri: str) -> str:
     """An IRI as people read it: its CURIE, or the IRI in angle brackets when no prefix covers it."""
     return shorten(iri) or f"<{iri}>"
+
+
+_NOT_IN_AN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def is_iri(text: str) -> bool:
+    """An absolute IRI as RFC 3987 and Turtle allow it: a scheme, and none of the characters that
+    may not appear in one (spaces, controls, <>"{}|^` and backslash)."""
+    return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text)) and not _NOT_IN_AN_IRI.search(text)

@@ -3,9 +3,12 @@
 The model holds the classes and object properties with their names, definitions, comments,
 synonyms, cross-references (oboInOwl:hasDbXref, the identifiers of shared/reference/identifiers.csv)
 and SKOS mappings; is_a, relationship (R some C superclasses), intersection_of (genus and R some C
-differentiae), union_of and equivalent_to. What OBO cannot say (other class expressions, data
-properties, individuals, other annotations) is left out and counted in the model's notes. Our own
-terms get ids CCKB:LocalName, declared by an idspace. Kept apart from obo_render.py, which turns the
+differentiae), union_of and equivalent_to; the sources of each term (dcterms:source) as its
+definition's dbxrefs; the ontology's title, description and licence; and the ontology's own named
+individuals (anatomical sites, value-set members) as instances, so that their mappings (UBERON for
+sites) reach OBO too. What OBO cannot say (other class expressions, data properties, other
+annotations) is left out and counted in the model's notes. Our own terms get ids CCKB:LocalName,
+declared by an idspace. Kept apart from render.py, which turns the
 model into text, so that what OBO can carry is decided in one place for both formats."""
 
 from __future__ import annotations
@@ -15,17 +18,20 @@ from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from calcinosis_kb.knowledgebase.namespaces import DEFINITION, OBOINOWL, ONTOLOGY_IRI, shorten
+from calcinosis_kb.knowledgebase.namespaces import CCKB, DEFINITION, OBOINOWL, ONTOLOGY_IRI, mapping_curie, shorten
 
 SYNONYMS = {OBOINOWL.hasExactSynonym: "EXACT", OBOINOWL.hasRelatedSynonym: "RELATED",
             OBOINOWL.hasBroadSynonym: "BROAD", OBOINOWL.hasNarrowSynonym: "NARROW"}
 MAPPINGS = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
 CARRIED = {RDF.type, RDFS.label, RDFS.comment, DEFINITION, OBOINOWL.hasDbXref, RDFS.subClassOf, OWL.equivalentClass,
            OWL.disjointWith, OWL.deprecated, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.inverseOf,
-           *SYNONYMS, *MAPPINGS}
+           DCTERMS.source, *SYNONYMS, *MAPPINGS}
+CITABLE = (("doi", "DOI"), ("pmid", "PMID"))
+"""The schemes of a source's dcterms:identifier values ("doi:10...", as sources/*.ttl write them) that
+a definition cites, best first, with the OBO dbxref prefix each is written with."""
 CHARACTERISTICS = {OWL.TransitiveProperty: "is_transitive", OWL.SymmetricProperty: "is_symmetric",
                    OWL.FunctionalProperty: "is_functional", OWL.InverseFunctionalProperty: "is_inverse_functional",
                    OWL.ReflexiveProperty: "is_reflexive", OWL.AsymmetricProperty: "is_asymmetric"}
@@ -51,6 +57,7 @@ class Entity:
     name: str | None = None
     definition: str | None = None
     comment: str | None = None
+    definition_xrefs: list[str] = field(default_factory=list)  # the sources: DOI:, PMID:, a URL or src:
     synonyms: list[tuple[str, str]] = field(default_factory=list)  # (scope, text)
     xrefs: list[str] = field(default_factory=list)
     mappings: list[tuple[str, str]] = field(default_factory=list)  # (skos:..., target id or IRI)
@@ -65,6 +72,7 @@ class Entity:
     range: str | None = None
     inverse_of: str | None = None
     characteristics: list[str] = field(default_factory=list)
+    instance_of: list[str] = field(default_factory=list)  # an [Instance]'s named classes
 
 
 @dataclass
@@ -75,6 +83,26 @@ class OboModel:
     terms: list[Entity]
     typedefs: list[Entity]
     notes: list[str]
+    description: str | None = None
+    license: str | None = None
+    instances: list[Entity] = field(default_factory=list)
+
+
+def source_xref(graph: Graph, source: Node) -> str:
+    """How a definition cites one source document: its DOI, else its PMID, else the address of the
+    document as sources/*.ttl declares it (one a dbxref list can hold), else the KB's own IRI of the
+    source as a CURIE (src:...)."""
+    identifiers = {scheme.lower(): local for scheme, _, local in
+                   (str(value).partition(":") for value in graph.objects(source, DCTERMS.identifier))}
+    for scheme, prefix in CITABLE:
+        if identifiers.get(scheme):
+            return f"{prefix}:{identifiers[scheme]}"
+    # A URL with a comma cannot stand in a dbxref list: OBO parsers (fastobo) end the URL at the comma.
+    addresses = sorted(str(address) for address in graph.objects(source, CCKB.sourceAddress)
+                       if not any(c in str(address) for c in ", []"))
+    if addresses:
+        return addresses[0]
+    return shorten(str(source)) or str(source)
 
 
 def _text(graph: Graph, subject: Node, predicate: Node) -> list[str]:
@@ -89,6 +117,7 @@ class _Collector:
         self.graph = graph
         self.left_out: dict[str, list[str]] = {}
         self.annotations: Counter[str] = Counter()
+        self.citations: dict[Node, str] = {}
 
     def leave_out(self, kind: str, entity: str) -> None:
         self.left_out.setdefault(kind, []).append(entity)
@@ -138,15 +167,21 @@ class _Collector:
         entity.name = names[0] if names else None
         entity.definition = definitions[0] if definitions else None
         entity.comment = " ".join(comments) or None
+        sources = list(g.objects(subject, DCTERMS.source))
+        entity.definition_xrefs = sorted({self.citations.setdefault(source, source_xref(g, source))
+                                          for source in sources})
+        if sources and not entity.definition:
+            self.leave_out("sources of terms without a definition", entity.id)
         entity.synonyms = sorted((scope, text) for predicate, scope in SYNONYMS.items()
                                  for text in _text(g, subject, predicate))
-        entity.xrefs = sorted(_text(g, subject, OBOINOWL.hasDbXref))
-        entity.mappings = sorted((str(obo_id(p)), obo_id(o) or str(o)) for p in MAPPINGS
+        entity.xrefs = sorted(mapping_curie(x) for x in _text(g, subject, OBOINOWL.hasDbXref))
+        entity.mappings = sorted((str(obo_id(p)), mapping_curie(obo_id(o) or str(o))) for p in MAPPINGS
                                  for o in g.objects(subject, p) if isinstance(o, URIRef))
         entity.obsolete = any(v.toPython() is True for v in g.objects(subject, OWL.deprecated)
                               if isinstance(v, Literal))
         for predicate, _ in g.predicate_objects(subject):
-            if predicate not in CARRIED:
+            # An individual's object property assertions are its relationships (see `instance`).
+            if predicate not in CARRIED and (predicate, RDF.type, OWL.ObjectProperty) not in g:
                 self.annotations[predicate.n3(g.namespace_manager)] += 1
 
     def term(self, cls: URIRef) -> Entity:
@@ -182,6 +217,20 @@ class _Collector:
         entity.characteristics = sorted(tag for kind, tag in CHARACTERISTICS.items() if (prop, RDF.type, kind) in g)
         return entity
 
+    def instance(self, individual: URIRef) -> Entity:
+        g, entity = self.graph, Entity(str(individual), str(obo_id(individual)))
+        self.common(individual, entity)
+        entity.instance_of = sorted(str(obo_id(c)) for c in g.objects(individual, RDF.type)
+                                    if c != OWL.NamedIndividual and obo_id(c))
+        for prop, target in g.predicate_objects(individual):
+            if (prop, RDF.type, OWL.ObjectProperty) in g:
+                if obo_id(prop) and obo_id(target):
+                    entity.relationships.append((str(obo_id(prop)), str(obo_id(target))))
+                else:
+                    self.leave_out("relationships of individuals to things without an OBO id", entity.id)
+        entity.relationships.sort()
+        return entity
+
 
 def collect(graph: Graph, version: str, version_iri: str) -> OboModel:
     """The OBO view of an ontology graph, with notes on what it leaves out."""
@@ -190,6 +239,11 @@ def collect(graph: Graph, version: str, version_iri: str) -> OboModel:
     terms = [collector.term(c) for c in classes if obo_id(c)]
     properties = sorted({p for p in graph.subjects(RDF.type, OWL.ObjectProperty) if isinstance(p, URIRef)})
     typedefs = [collector.typedef(p) for p in properties if obo_id(p)]
+    individuals = sorted({i for i in graph.subjects(RDF.type, OWL.NamedIndividual) if isinstance(i, URIRef)})
+    # A claim (knowledge.ttl) is a quote and its source, which OBO has no tags for: left out whole.
+    claim_classes = set(graph.transitive_subjects(RDFS.subClassOf, CCKB.Claim))
+    claims = {i for i in individuals if claim_classes & set(graph.objects(i, RDF.type))}
+    instances = [collector.instance(i) for i in individuals if obo_id(i) and i not in claims]
     notes = [f"{len(ids)} {kind} not expressible in OBO were left out: {', '.join(sorted(set(ids)))}"
              for kind, ids in sorted(collector.left_out.items())]
     if collector.annotations:
@@ -198,14 +252,23 @@ def collect(graph: Graph, version: str, version_iri: str) -> OboModel:
     not_ids = [str(c) for c in classes + properties if not obo_id(c)]
     if not_ids:
         notes.append(f"{len(not_ids)} classes or properties without an OBO id were left out: {', '.join(not_ids)}")
-    for kind, label in ((OWL.DatatypeProperty, "data properties"), (OWL.NamedIndividual, "individuals")):
-        count = len(set(graph.subjects(RDF.type, kind)))
-        if count:
-            notes.append(f"{count} {label} were left out (OBO here holds classes and object properties)")
+    data_properties = len(set(graph.subjects(RDF.type, OWL.DatatypeProperty)))
+    if data_properties:
+        notes.append(f"{data_properties} data properties were left out (OBO here holds classes, object properties "
+                     "and the ontology's own individuals)")
+    if claims:
+        notes.append(f"{len(claims)} claim individuals (a quote and its source) were left out")
+    unnamed = len(individuals) - len(instances) - len(claims)
+    if unnamed:
+        notes.append(f"{unnamed} individuals without an OBO id (sources, cases) were left out")
     kinds = {"Class": "general class inclusion", "Restriction": "general class inclusion"}
     top_level = Counter(kinds.get(kind, kind) for kind in (
         str(graph.value(node, RDF.type)).rsplit("#", 1)[-1] for node in set(graph.subjects(RDF.type))
         if isinstance(node, BNode) and (None, None, node) not in graph))
     notes += [f"{count} {axiom} axioms were left out" for axiom, count in sorted(top_level.items())]
-    title = graph.value(URIRef(ONTOLOGY_IRI), URIRef("http://purl.org/dc/terms/title"))
-    return OboModel(version, version_iri, str(title) if title else None, terms, typedefs, notes)
+    header = URIRef(ONTOLOGY_IRI)
+    title, description = _text(graph, header, DCTERMS.title), _text(graph, header, DCTERMS.description)
+    licence = graph.value(header, DCTERMS.license)
+    return OboModel(version, version_iri, title[0] if title else None, terms, typedefs, notes,
+                    description[0] if description else None, str(licence) if licence is not None else None,
+                    instances)
