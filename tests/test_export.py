@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from itertools import product
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,15 @@ from calcinosis_kb import __version__
 from calcinosis_kb.cli import app
 from calcinosis_kb.interchange.export import FORMATS
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
-from calcinosis_kb.knowledgebase.namespaces import CASE, CCKB, DEFINITION, OBOINOWL, ONTOLOGY_IRI, SUBTYPE_WORDS
+from calcinosis_kb.knowledgebase.namespaces import (
+    CASE,
+    CCKB,
+    DEFINITION,
+    OBOINOWL,
+    ONTOLOGY_IRI,
+    SUBTYPE_WORDS,
+    mapping_curie,
+)
 from calcinosis_kb.reasoning.classify import Inference
 
 from .conftest import DATA, ROOT
@@ -47,8 +56,19 @@ def case_graph() -> Graph:
     return parse_files(sorted((ROOT / "cases").glob("*.ttl")))
 
 
-def expected(ontology: Graph, case_graph: Graph, what: str, file_name: str) -> Graph:
-    """What an export should hold, built from the source files here rather than by the exporter."""
+BUILTINS = (str(OWL), str(RDFS), str(RDF))
+
+
+def typed_individuals(graph: Graph) -> set[URIRef]:
+    """IRIs typed with a class that is not an OWL, RDFS or RDF builtin: the named individuals."""
+    return {s for s, kind in graph.subject_objects(RDF.type)
+            if isinstance(s, URIRef) and not str(kind).startswith(BUILTINS)}
+
+
+def expected(ontology: Graph, case_graph: Graph, what: str, file_name: str, exported: Graph) -> Graph:
+    """What an export should hold, built from the source files here rather than by the exporter;
+    only the labels generated for unlabelled individuals are taken from the export, once checked
+    to name the individual's class and, for a case's fact, its case."""
     graph = Graph()
     header = URIRef(ONTOLOGY_IRI)
     if what in ("ontology", "all"):
@@ -62,7 +82,22 @@ def expected(ontology: Graph, case_graph: Graph, what: str, file_name: str) -> G
             graph += [(term, RDF.type, kind) for kind in DECLARATIONS if (term, RDF.type, kind) in ontology]
         graph.add((header, RDF.type, OWL.Ontology))
         graph.add((header, DCTERMS.title, Literal("calcinosis-kb: published cases of calcinosis cutis", lang="en")))
-        graph.add((DCTERMS.title, RDF.type, OWL.AnnotationProperty))
+        graph.add((header, DCTERMS.description, exported.value(header, DCTERMS.description)))
+        graph += [(header, DCTERMS.license, licence) for licence in ontology.objects(URIRef(ONTOLOGY_IRI),
+                                                                                    DCTERMS.license)]
+        graph += [(p, RDF.type, OWL.AnnotationProperty) for p in (DCTERMS.title, DCTERMS.description,
+                                                                  DCTERMS.license)]
+    for individual in typed_individuals(graph):
+        graph.add((individual, RDF.type, OWL.NamedIndividual))
+        if (individual, RDFS.label, None) not in graph:
+            labels = list(exported.objects(individual, RDFS.label))
+            assert len(labels) == 1, (individual, labels)
+            kinds = [ontology.value(k, RDFS.label) for k in graph.objects(individual, RDF.type)]
+            assert any(str(k) in str(labels[0]) for k in kinds if k is not None), (individual, labels)
+            cases = [c for c in case_graph.subjects(None, individual) if (c, RDF.type, CCKB.CalcinosisCutis)
+                     in case_graph]
+            assert all(str(c).rsplit("/", 1)[-1] in str(labels[0]) for c in cases), (individual, labels)
+            graph.add((individual, RDFS.label, labels[0]))
     graph.remove((header, OWL.versionIRI, None))
     graph.remove((header, OWL.versionInfo, None))
     graph.add((header, OWL.versionIRI, URIRef(f"{ONTOLOGY_IRI}/releases/{__version__}/{file_name}")))
@@ -82,14 +117,15 @@ def test_rdf_export_reads_back_isomorphic(fmt: str, runner: CliRunner, tmp_path:
     out = tmp_path / f"kb{FORMATS[fmt].extension}"
     export(runner, "--format", fmt, "-o", str(out))
     graph = Graph().parse(out, format=RDFLIB_FORMATS[fmt])
-    assert isomorphic(graph, expected(ontology, case_graph, "all", f"calcinosis-kb{FORMATS[fmt].extension}"))
+    name = f"calcinosis-kb-asserted{FORMATS[fmt].extension}"
+    assert isomorphic(graph, expected(ontology, case_graph, "all", name, graph))
 
 
 @pytest.mark.parametrize("what", ["ontology", "cases"])
 def test_turtle_parts_read_back_isomorphic(what: str, runner: CliRunner, ontology: Graph, case_graph: Graph) -> None:
     graph = Graph().parse(data=export(runner, "--format", "turtle", "--what", what), format="turtle")
     name = f"calcinosis-kb-{'base' if what == 'ontology' else what}.ttl"
-    assert isomorphic(graph, expected(ontology, case_graph, what, name))
+    assert isomorphic(graph, expected(ontology, case_graph, what, name, graph))
 
 
 def test_turtle_is_readable(runner: CliRunner) -> None:
@@ -124,7 +160,8 @@ def test_owl_syntaxes_read_back_by_horned_owl(fmt: str, serialization: str, runn
     owl = owl_axioms(export(runner, "--format", fmt), serialization)
     classes = {str(c) for c in ontology.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)}
     assert set(owl.get_classes()) == classes  # type: ignore[attr-defined]
-    assert str(owl.get_version_iri()) == f"{ONTOLOGY_IRI}/releases/{__version__}/calcinosis-kb{FORMATS[fmt].extension}"  # type: ignore[attr-defined]
+    name = f"calcinosis-kb-asserted{FORMATS[fmt].extension}"
+    assert str(owl.get_version_iri()) == f"{ONTOLOGY_IRI}/releases/{__version__}/{name}"  # type: ignore[attr-defined]
     for cls in sorted(classes):
         label = ontology.value(URIRef(cls), RDFS.label)
         if label is not None:
@@ -171,7 +208,8 @@ def test_obo_formats_read_back_by_pronto(fmt: str, prefix: str, runner: CliRunne
         assert term.name == (str(ontology.value(cls, RDFS.label)) if ontology.value(cls, RDFS.label) else None)
         definition = ontology.value(cls, DEFINITION)
         assert (str(term.definition) if term.definition else None) == (str(definition) if definition else None)
-        assert {x.id for x in term.xrefs} == {str(x) for x in ontology.objects(cls, OBOINOWL.hasDbXref)}
+        # Written with the standard prefixes of the mapping set (ICD10 -> ICD10WHO, LOINC -> loinc).
+        assert {x.id for x in term.xrefs} == {mapping_curie(str(x)) for x in ontology.objects(cls, OBOINOWL.hasDbXref)}
         parents = {prefix + str(p)[len(str(CCKB)):] for p in ontology.objects(cls, RDFS.subClassOf)
                    if isinstance(p, URIRef)}
         assert {p.id for p in term.superclasses(distance=1, with_self=False)} == parents, local
@@ -265,3 +303,81 @@ def test_readme_lists_exactly_the_export_formats() -> None:
     for name, extension, reader in ((r[0], r[2], r[3]) for r in rows):
         assert extension == FORMATS[name].extension and reader == FORMATS[name].reader
     assert "kb release" in readme
+
+
+def undeclared_or_unlabelled(graph: Graph) -> list[str]:
+    """The strict check: every named individual is declared owl:NamedIndividual and has an rdfs:label."""
+    return sorted(f"{node}: {'undeclared' if (node, RDF.type, OWL.NamedIndividual) not in graph else 'no label'}"
+                  for node in typed_individuals(graph)
+                  if (node, RDF.type, OWL.NamedIndividual) not in graph or (node, RDFS.label, None) not in graph)
+
+
+@pytest.mark.parametrize("what", ["cases", "all"])
+@pytest.mark.parametrize("fmt", sorted(RDFLIB_FORMATS))
+def test_every_individual_is_declared_and_labelled(fmt: str, what: str, runner: CliRunner) -> None:
+    graph = Graph().parse(data=export(runner, "--format", fmt, "--what", what), format=RDFLIB_FORMATS[fmt])
+    assert len(typed_individuals(graph)) > 500  # the cases, their facts and the sources
+    assert undeclared_or_unlabelled(graph) == []
+
+
+@pytest.mark.parametrize(("fmt", "serialization"), [("owlxml", "owx"), ("ofn", "ofn")])
+def test_every_individual_is_declared_and_labelled_in_owl_syntaxes(fmt: str, serialization: str,
+                                                                   runner: CliRunner) -> None:
+    owl = owl_axioms(export(runner, "--format", fmt, "--what", "cases"), serialization)
+    asserted = {str(a.component.i) for a in owl.get_axioms()  # type: ignore[attr-defined]
+                if type(a.component).__name__ == "ClassAssertion"}
+    declared = set(owl.get_named_individuals())  # type: ignore[attr-defined]
+    assert len(asserted) > 500 and asserted <= declared
+    assert [i for i in sorted(asserted) if not owl.get_annotation(i, str(RDFS.label))] == []  # type: ignore[attr-defined]
+
+
+SELECTIONS = [("ontology", False), ("cases", False), ("cases", True), ("all", False), ("all", True)]
+
+
+@pytest.fixture(scope="module")
+def artefacts_by_version_iri(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[str, Graph]]]:
+    """Every RDF export selection in Turtle and RDF/XML, the cases of one file, and the release's RDF
+    artefacts, by the versionIRI each claims, with its triples less the version header."""
+    runner = CliRunner()
+    folder = tmp_path_factory.mktemp("version-iris")
+    documents: list[tuple[str, str, str]] = []
+    for (what, inferred), fmt in product(SELECTIONS, ("turtle", "rdfxml")):
+        args = ["--format", fmt, "--what", what, *(["--inferred"] if inferred else [])]
+        documents.append((" ".join(args), export(runner, *args), RDFLIB_FORMATS[fmt]))
+    one_case = ["--format", "turtle", "--what", "cases", str(ROOT / "cases" / "bender2024.ttl")]
+    documents.append((" ".join(one_case), export(runner, *one_case), "turtle"))
+    result = runner.invoke(app, ["release", "-o", str(folder / "release")])
+    assert result.exit_code == 0, result.stderr
+    released = sorted(p for p in (folder / "release").iterdir() if p.suffix in (".owl", ".ttl"))
+    documents += [(f"release {path.name}", path.read_text(encoding="utf-8"), RDFLIB_FORMATS["rdfxml"]
+                   if path.suffix == ".owl" else "turtle") for path in released]
+    found: dict[str, list[tuple[str, Graph]]] = {}
+    for name, text, syntax in documents:
+        graph = Graph().parse(data=text, format=syntax)
+        version_iris = list(graph.objects(None, OWL.versionIRI))
+        assert len(version_iris) == 1, name
+        graph.remove((None, OWL.versionIRI, None))
+        graph.remove((None, OWL.versionInfo, None))
+        found.setdefault(str(version_iris[0]), []).append((name, graph))
+    return found
+
+
+def test_equal_version_iris_mean_equal_content(artefacts_by_version_iri: dict[str, list[tuple[str, Graph]]]) -> None:
+    for iri, claims in artefacts_by_version_iri.items():
+        first_name, first = claims[0]
+        for name, graph in claims[1:]:
+            assert isomorphic(first, graph), f"{first_name} and {name} differ but both claim {iri}"
+    assert len(artefacts_by_version_iri) >= 2 * len(SELECTIONS) + 1
+    shared = {iri: [name for name, _ in claims] for iri, claims in artefacts_by_version_iri.items() if len(claims) > 1}
+    # the release's full and base artefacts are the exports of all --inferred and of the ontology
+    assert any(any(n.startswith("release") for n in names) and len(names) > 1 for names in shared.values())
+
+
+def test_release_artefacts_declare_and_label_every_individual(
+        artefacts_by_version_iri: dict[str, list[tuple[str, Graph]]]) -> None:
+    full = [graph for claims in artefacts_by_version_iri.values() for name, graph in claims
+            if name in ("release calcinosis-kb.owl", "release calcinosis-kb.ttl")]
+    assert len(full) == 2
+    for graph in full:
+        assert len(typed_individuals(graph)) > 500
+        assert undeclared_or_unlabelled(graph) == []

@@ -1,4 +1,5 @@
-"""`kb export`, `kb release`, `kb import`: the knowledge base for other tools, and Phenopackets in."""
+"""`kb export`, `kb release`, `kb import`, `kb report`: the knowledge base for other tools, Phenopackets in,
+and the checks of `robot report` on an artefact."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Annotated
 
 import typer
 
-from calcinosis_kb.cli.application import KbOption, app, locate, run
+from calcinosis_kb.cli.application import KbOption, RowFormatOption, app, choose_format, locate, run
+from calcinosis_kb.knowledgebase.errors import ExitCode
+from calcinosis_kb.presentation.render import ROW_FORMATS, Format
 
 
 def _export_formats() -> str:
@@ -108,5 +111,36 @@ def import_(
             write_file(output, imported.turtle, force)
             names = ", ".join(case.rsplit("/", 1)[-1] for case in imported.cases)
             typer.echo(f"kb: wrote {len(imported.cases)} case(s) ({names}) to {output}", err=True)
+
+    run(action)
+
+
+@app.command()
+def report(
+    file: Annotated[Path | None, typer.Argument(
+        help="An RDF file to check (.owl RDF/XML, .ttl, .nt, .jsonld); default: the release's full artefact, "
+        "calcinosis-kb.owl, built from the knowledge base.", show_default=False)] = None,
+    fmt: RowFormatOption = Format.table,
+    fail_on: Annotated[str, typer.Option(
+        "--fail-on", help="Exit 1 when a problem at this level or a more severe one is found: ERROR, WARN, INFO or "
+        "none.")] = "ERROR",
+    kb: KbOption = None,
+) -> None:
+    """Check an artefact as `robot report` does: labels, definitions, synonyms, header, declarations."""
+
+    def action() -> None:
+        from calcinosis_kb.interchange.artefacts import full_artefact
+        from calcinosis_kb.presentation.render import emit_rows
+        from calcinosis_kb.quality.report import COLUMNS, fail_level
+        from calcinosis_kb.quality.report import report as do_report
+
+        chosen = choose_format(fmt, ROW_FORMATS)
+        fail_level(fail_on)  # a bad --fail-on is refused before the work
+        result = do_report(locate(kb), file, full_artefact)
+        emit_rows([finding.as_dict() for finding in result.findings], COLUMNS, chosen)
+        counts = ", ".join(f"{count} {level}" for level, count in result.counts().items())
+        typer.echo(f"kb: report on {result.source} ({len(result.checks)} checks): {counts}", err=True)
+        if result.fails(fail_on):
+            raise typer.Exit(int(ExitCode.PROBLEMS_FOUND))
 
     run(action)

@@ -4,18 +4,19 @@ ontology header, and their serialisation by pyoxigraph (so that rdflib can check
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
 from calcinosis_kb import __version__
 from calcinosis_kb.interchange.parts import What
 from calcinosis_kb.knowledgebase.errors import InputFileError, KBError, KnowledgeError
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
-from calcinosis_kb.knowledgebase.namespaces import ONTOLOGY_IRI, PREFIXES
+from calcinosis_kb.knowledgebase.namespaces import CCKB, ONTOLOGY_IRI, PREFIXES
 
 CASES_IRI = "https://w3id.org/calcinosis-kb/cases"
 """The cases exported without the ontology form an ontology of their own (the ABox)."""
@@ -56,6 +57,7 @@ class Selection:
         from calcinosis_kb.knowledgebase.loading import merge, new_graph, parse_case
 
         graph = new_graph()
+        cases = new_graph()
         if self.what is not What.cases:
             graph += self.ontology
         if self.what is not What.ontology:
@@ -63,18 +65,27 @@ class Selection:
             graph += cases
             if self.what is What.cases:
                 graph += declarations(self.ontology, cases)
+                graph += cases_header(self.ontology)
         if self.inferred:
             graph += inferred_graph(self)
             if self.what is What.all:
                 from calcinosis_kb.querying.store import materialise
 
-                graph += materialise(graph)  # what the named queries read, as in kb's own store
+                graph += without_declared_kinds(materialise(graph))  # what the named queries read
+        # Last, so that materialise sees the triples kb's own store holds (no fact is a NamedIndividual there).
+        graph += named_individuals(graph, cases, self.ontology)
         return graph
 
     @cached_property
     def graph(self) -> Graph:
         """The selected triples with an ontology header carrying this export's version."""
         return versioned(self.content, self.what, self.version, self.version_iri)
+
+
+def full_artefact(kb: KnowledgeBase, version: str = __version__) -> tuple[str, str]:
+    """The release's full artefact as `kb release` writes it: its file name and its RDF/XML."""
+    name = f"{ARTEFACT}.owl"
+    return name, rdf_text(Selection(kb, What.all, True, kb.case_files, name, version).graph, "rdfxml")
 
 
 def versioned(content: Graph, what: What, version: str, version_iri: str) -> Graph:
@@ -89,9 +100,23 @@ def versioned(content: Graph, what: What, version: str, version_iri: str) -> Gra
     graph.add((header, RDF.type, OWL.Ontology))
     graph.add((header, OWL.versionIRI, URIRef(version_iri)))
     graph.add((header, OWL.versionInfo, Literal(version)))
-    if what is What.cases:
-        graph.add((header, DCTERMS.title, Literal("calcinosis-kb: published cases of calcinosis cutis", lang="en")))
-        graph.add((DCTERMS.title, RDF.type, OWL.AnnotationProperty))
+    return graph
+
+
+def cases_header(ontology: Graph) -> Graph:
+    """The header of the cases exported alone: a title and description of their own, and the
+    licence the ontology's header gives (the cases are published under it)."""
+    header = URIRef(CASES_IRI)
+    graph = Graph()
+    graph.add((header, RDF.type, OWL.Ontology))
+    graph.add((header, DCTERMS.title, Literal("calcinosis-kb: published cases of calcinosis cutis", lang="en")))
+    graph.add((header, DCTERMS.description, Literal(
+        "The published case reports of calcinosis-kb as OWL individuals, each fact with the verbatim words of its "
+        "source. The classes and properties they use are those of the calcinosis-kb ontology.", lang="en")))
+    for licence in ontology.objects(URIRef(ONTOLOGY_IRI), DCTERMS.license):
+        graph.add((header, DCTERMS.license, licence))
+    for annotation in (DCTERMS.title, DCTERMS.description, DCTERMS.license):
+        graph.add((annotation, RDF.type, OWL.AnnotationProperty))
     return graph
 
 
@@ -108,6 +133,68 @@ def declarations(ontology: Graph, cases: Graph) -> Graph:
             if (term, RDF.type, kind) in ontology:
                 found.add((term, RDF.type, kind))
     return found
+
+
+BUILTIN_NAMESPACES = (str(OWL), str(RDFS), str(RDF))
+"""A node typed only with these (owl:Class, rdf:Property...) is a term, not an individual."""
+
+
+def is_builtin(term: object) -> bool:
+    return str(term).startswith(BUILTIN_NAMESPACES)
+
+
+def individuals(graph: Graph) -> set[URIRef]:
+    """The named individuals: IRIs typed with a class that is not an OWL, RDFS or RDF builtin
+    (blank nodes are anonymous individuals and need no declaration)."""
+    return {node for node, kind in graph.subject_objects(RDF.type)
+            if isinstance(node, URIRef) and not is_builtin(kind)}
+
+
+def without_declared_kinds(shortcuts: Graph) -> Graph:
+    """The shortcuts, less cckb:mostSpecificType links to OWL, RDFS and RDF builtins: those come of
+    reading a declaration (dcterms:title a owl:AnnotationProperty) as membership of a class; no
+    named query reads them, and they would make every declared term an annotated entity in want
+    of a label and a definition."""
+    for node, kind in list(shortcuts.subject_objects(CCKB.mostSpecificType)):
+        if is_builtin(kind):
+            shortcuts.remove((node, CCKB.mostSpecificType, kind))
+    return shortcuts
+
+
+def named_individuals(content: Graph, cases: Graph, ontology: Graph) -> Graph:
+    """What strict OWL parsers and `robot report` ask of every individual: an owl:NamedIndividual
+    declaration, and an rdfs:label. A fact of a case file has no label of its own; it is given one made
+    of the labels of its asserted classes and its case's name ("rheumatoid arthritis in agarwal2022"),
+    with the fact's own name added where two facts of a case would otherwise share one."""
+    found = Graph()
+    unlabelled: dict[URIRef, str] = {}
+    for node in individuals(content):
+        found.add((node, RDF.type, OWL.NamedIndividual))
+        if (node, RDFS.label, None) not in content:
+            unlabelled[node] = _described(node, cases if (node, RDF.type, None) in cases else content, ontology)
+    owners = {node: sorted(str(owner) for owner in cases.subjects(None, node)
+                           if (owner, RDF.type, CCKB.CalcinosisCutis) in cases) for node in unlabelled}
+    labels = {node: f"{kind} in {_local_name(owners[node][0])}" if owners[node] else kind
+              for node, kind in unlabelled.items()}
+    shared = {label for label, count in Counter(labels.values()).items() if count > 1}
+    for node, label in labels.items():
+        if label in shared or not owners[node]:
+            label = f"{label} ({_local_name(node)})"
+        found.add((node, RDFS.label, Literal(label, lang="en")))
+    return found
+
+
+def _described(node: URIRef, graph: Graph, ontology: Graph) -> str:
+    """The labels of the node's most specific classes in `graph` (the asserted ones, for a case's fact)."""
+    kinds = {kind for kind in graph.objects(node, RDF.type) if not is_builtin(kind)}
+    broader = {parent for kind in kinds for parent in ontology.transitive_objects(kind, RDFS.subClassOf)
+               if parent != kind}
+    return " and ".join(sorted(min((str(label) for label in ontology.objects(kind, RDFS.label)),
+                                   default=_local_name(kind)) for kind in kinds - broader))
+
+
+def _local_name(iri: object) -> str:
+    return re.split(r"[/#]", str(iri).rstrip("/#"))[-1]
 
 
 def inferred_graph(selection: Selection) -> Graph:

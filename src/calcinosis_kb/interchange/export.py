@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from calcinosis_kb import __version__
 from calcinosis_kb.interchange.parts import What
-from calcinosis_kb.knowledgebase.errors import UsageError
+from calcinosis_kb.knowledgebase.errors import InputFileError, UsageError
 
 if TYPE_CHECKING:  # the module stays light: `kb --help` lists the formats without loading rdflib
     from calcinosis_kb.interchange.artefacts import Selection
@@ -131,9 +131,30 @@ def selection_for(kb: KnowledgeBase, fmt: ExportFormat, what: str | None, inferr
         raise UsageError(f"case files were given, but --format {fmt.name} --what ontology holds no cases; {fix}")
     if inferred and part is What.ontology:
         raise UsageError("--inferred adds the reasoner's classification of the cases; use it with --what cases or all")
-    suffix = {What.all: "", What.ontology: "-base", What.cases: "-cases"}[part]
-    return Selection(kb, part, inferred, list(case_paths if case_paths is not None else kb.case_files),
-                     f"{ARTEFACT}{suffix}{fmt.extension}", version)
+    chosen_cases = list(case_paths if case_paths is not None else kb.case_files)
+    name = ARTEFACT + ARTEFACT_SUFFIXES[part, inferred] + _cases_digest(kb, part, chosen_cases)
+    return Selection(kb, part, inferred, chosen_cases, name + fmt.extension, version)
+
+
+ARTEFACT_SUFFIXES = {(What.all, True): "", (What.all, False): "-asserted", (What.ontology, False): "-base",
+                     (What.cases, False): "-cases", (What.cases, True): "-cases-inferred"}
+"""The artefact's name, and so its versionIRI (<ontology>/releases/<version>/<name>), says what it
+holds: a versionIRI names one artefact. All with the reasoner's results, and the ontology alone,
+are the release's calcinosis-kb and calcinosis-kb-base; the other selections have names of their own."""
+
+
+def _cases_digest(kb: KnowledgeBase, part: What, case_paths: list[Path]) -> str:
+    """For cases other than the knowledge base's own: a digest of the files' contents, so that two
+    exports of different cases never claim one versionIRI."""
+    import hashlib
+
+    if part is What.ontology or {p.resolve() for p in case_paths} == {p.resolve() for p in kb.case_files}:
+        return ""
+    missing = [path for path in case_paths if not path.is_file()]
+    if missing:
+        raise InputFileError(f"{missing[0]}: no such file")
+    digests = sorted({hashlib.sha256(path.read_bytes()).hexdigest() for path in case_paths})
+    return "-" + hashlib.sha256("\n".join(digests).encode()).hexdigest()[:12]
 
 
 @dataclass
