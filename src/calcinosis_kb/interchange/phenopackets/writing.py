@@ -2,8 +2,9 @@
 
 This module holds the entry point (`phenopacket_export`: which cases, the reasoner's inferred
 interpretations, the creation time) and the assembly of one packet (`PacketBuilder.build`: the
-elements in order, metaData with its resources and externalReferences). The element-by-element
-builders are in phenopacket_out_elements.py; the term mapping is in phenopacket_map.py."""
+elements in order, the case record, metaData with its resources and the source's PMID or DOI).
+The element-by-element builders are in writing_elements.py, the case record in record.py, the
+term mapping in mapping.py."""
 
 from __future__ import annotations
 
@@ -12,21 +13,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS
+from rdflib import Graph, URIRef
 
 from calcinosis_kb import __version__
-from calcinosis_kb.interchange.phenopackets.mapping import DISEASE_IDS, FEATURE_IDS, RESOURCES, Vocabulary
+from calcinosis_kb.interchange.phenopackets.mapping import DISEASE_IDS, RESOURCES, Vocabulary
 from calcinosis_kb.interchange.phenopackets.reading import read_case
+from calcinosis_kb.interchange.phenopackets.record import record_file
 from calcinosis_kb.interchange.phenopackets.writing_elements import COMPLICATION_ONSET, ElementBuilder, local_name
 from calcinosis_kb.knowledgebase.cases import check_terms, find_cases, word
+from calcinosis_kb.knowledgebase.errors import UsageError
 from calcinosis_kb.knowledgebase.loading import load_ontology, parse_case
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
-from calcinosis_kb.knowledgebase.namespaces import CASE, CCKB, curie
+from calcinosis_kb.knowledgebase.namespaces import CASE, CCKB
 from calcinosis_kb.reasoning.classify import case_facts
 
 SCHEMA_VERSION = "2.0"
-STRUCTURAL = {RDF.type}
 
 
 @dataclass
@@ -36,11 +37,14 @@ class PhenopacketExport:
 
 
 def created_timestamp(created: datetime | None = None) -> str:
-    """RFC 3339 time of the export: `created`, else $SOURCE_DATE_EPOCH (the reproducible-builds
-    convention), else the Unix epoch, so that two exports of the same knowledge base are identical."""
+    """RFC 3339 time of the export: `created`, else $SOURCE_DATE_EPOCH when set (the reproducible-
+    builds convention: two exports with the same value are identical), else now."""
     if created is None:
-        epoch = os.environ.get("SOURCE_DATE_EPOCH", "0")
-        created = datetime.fromtimestamp(int(epoch) if epoch.isdigit() else 0, tz=UTC)
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        if epoch is not None and not epoch.strip().isdigit():
+            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds since 1970-01-01 "
+                             "UTC; set it to one (date +%s) or unset it to stamp the time of export")
+        created = datetime.fromtimestamp(int(epoch), tz=UTC) if epoch is not None else datetime.now(UTC)
     return created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -90,12 +94,12 @@ def _inferred(kb: KnowledgeBase, paths: list[Path], ontology: Graph) -> tuple[di
 
 
 class PacketBuilder(ElementBuilder):
-    """One case as a Phenopacket: its elements (built by ElementBuilder) in order, and the rest of
-    each fact's text in metaData.externalReferences (docs/phenopackets.md)."""
+    """One case as a Phenopacket: its elements (built by ElementBuilder) in order, metaData, and the
+    case record (record.py) for what the elements cannot hold (docs/phenopackets.md)."""
 
     def build(self, created: str, inferred: list[URIRef] | None) -> dict[str, object]:
-        self.features.append(self._feature(self.case, CCKB.CalcinosisCutis, FEATURE_IDS))
-        self.carried.append((self.case, {CCKB.quote}))
+        self._feature(self.case, CCKB.CalcinosisCutis, excluded=False)
+        self._disease(None, {"term": self.v.ontology_class(CCKB.CalcinosisCutis, DISEASE_IDS)})
         for node in self._linked(CCKB.hasFinding) + self._linked(CCKB.hasHistology):
             self._finding(node)
         for node in self._linked(CCKB.hasLesion):
@@ -105,7 +109,7 @@ class PacketBuilder(ElementBuilder):
                 disease: dict[str, object] = {"term": self.v.ontology_class(self._type(node), DISEASE_IDS)}
                 if prop == CCKB.hasComplication:
                     disease["onset"] = {"ontologyClass": COMPLICATION_ONSET}
-                self._slotless("diseases", node, disease)
+                self._disease(node, disease)
         for node in self._linked(CCKB.hasLabResult):
             self._measurement(node)
         for prop in (CCKB.hasExposure, CCKB.hasImaging, CCKB.hasProcedure, CCKB.hasTreatment):
@@ -113,8 +117,6 @@ class PacketBuilder(ElementBuilder):
                 self._action(node)
         for node in self._linked(CCKB.hasAuthorsDiagnosis):
             self._authors(node)
-        for node in self._linked(CCKB.hasOutcomeReport):
-            self.carried.append((node, set()))
         for cls in inferred or []:
             self._inferred(cls)
         packet: dict[str, object] = {"id": local_name(self.case)}
@@ -125,38 +127,19 @@ class PacketBuilder(ElementBuilder):
                            ("medicalActions", self.actions)):
             if items:
                 packet[key] = items
+        packet["files"] = [record_file(packet, self.facts, self.case, self.places, self.v)]
         packet["metaData"] = self._metadata(created, packet)
         return packet
 
-    def _references(self) -> list[dict[str, str]]:
-        references: list[dict[str, str]] = []
-        if self.source is not None:
-            citation = (self.v.ontology.value(self.source, DCTERMS.bibliographicCitation)
-                        or self.v.ontology.value(self.source, RDFS.label) or curie(str(self.source)))
-            references.append({"id": self.source_id, "reference": str(self.source), "description": str(citation)})
-        order = self.slotless["diseases"] + self.slotless["measurements"] + self.slotless["actions"]
-        carried: dict[URIRef, set[URIRef]] = dict(self.carried)
-        for node in [n for n, _ in self.carried if n not in order] + order:
-            skip = STRUCTURAL | carried[node]
-            for prop, value in sorted(self.facts.predicate_objects(node)):
-                if prop in skip or not isinstance(prop, URIRef):
-                    continue
-                if prop == CCKB.hasOutcome and isinstance(value, URIRef):
-                    text = curie(str(value))
-                elif isinstance(value, Literal):
-                    text = str(value)
-                else:
-                    continue
-                references.append({"id": curie(str(prop)), "reference": str(node), "description": text})
-        return references
-
     def _metadata(self, created: str, packet: dict[str, object]) -> dict[str, object]:
-        prefixes = self.v.used_prefixes(packet)
-        resources = [RESOURCES[p].as_json(self.v.version if p == "cckb" else "") for p in prefixes]
+        resources = [RESOURCES[p].as_json() for p in self.v.used_prefixes(packet)]
+        for resource in resources:
+            if resource["namespacePrefix"] == "cckb":
+                resource["version"] = self.v.version
         return {
             "created": created,
             "createdBy": f"calcinosis-kb {__version__}",
             "resources": resources,
             "phenopacketSchemaVersion": SCHEMA_VERSION,
-            "externalReferences": self._references(),
+            "externalReferences": self.references,
         }

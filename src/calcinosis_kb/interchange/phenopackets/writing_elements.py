@@ -1,10 +1,12 @@
-"""Case facts written as Phenopacket v2 elements: the subject, phenotypic features (findings,
-lesions), diseases, measurements, medical actions and interpretations, one builder per kind of fact.
+"""Case facts written as Phenopacket v2 elements in phenopacket-store style: the subject, phenotypic
+features (findings, and the calcinosis itself with its lesions' modifiers), diseases, measurements,
+medical actions and interpretations, one builder per kind of fact.
 
-`ElementBuilder` holds what the builders share (the case's facts, the source's id for evidence,
-and which text of each node is already carried); phenopacket_out.py assembles the elements into a
-packet and puts the rest of the text in metaData.externalReferences. The markers below are also
-read back by kb import (phenopacket_in_elements.py). See docs/phenopackets.md."""
+`ElementBuilder` holds what the builders share (the case's facts, the source's reference for
+evidence) and remembers, for every fact node, the elements that carry it (`places`), so that
+record.py can point at the native field that holds a value instead of repeating it. writing.py
+assembles the packet. Each HPO term is one phenotypic feature: fact nodes of the same class, and
+all the lesions with the case's own calcinosis, share it. See docs/phenopackets.md."""
 
 from __future__ import annotations
 
@@ -15,27 +17,32 @@ from rdflib.namespace import DCTERMS, RDF
 
 from calcinosis_kb.interchange.phenopackets.mapping import (
     ASSAY_IDS,
+    AUTHOR_STATEMENT,
     DISEASE_IDS,
     DRUG_IDS,
     FEATURE_IDS,
+    MODIFIER_IDS,
+    OUTCOME_IDS,
     PROCEDURE_IDS,
     SITE_IDS,
     UNIT_PREFIX,
     Vocabulary,
 )
-from calcinosis_kb.knowledgebase.namespaces import CASE, CCKB, curie, term_name
+from calcinosis_kb.knowledgebase.namespaces import CASE, CCKB, SRC, curie, term_name
 
-QUOTE_EVIDENCE = {"id": "cckb:quote", "label": "verbatim quote from the source"}
 COMPLICATION_ONSET = {"id": "cckb:hasComplication",
                       "label": "complication: arose from the calcinosis or during its care"}
 TISSUE_LAYER = " (tissue layer)"
-"""Suffix of the label of a lesion modifier that is the deposit's tissue layer, not its site."""
+"""Suffix of the label of a lesion modifier that is the deposit's tissue layer (read on import;
+packets by kb before the case record, docs/phenopackets.md, wrote it)."""
 INFERRED = "#inferred-"
 """Marks the id of an interpretation the reasoner inferred; kb import skips these."""
 INFERRED_SUMMARY = ("inferred by HermiT from the ontology's definitions and this case's facts; "
                     "not stated by the authors")
 AUTHORS_SUMMARY = "stated by the authors"
 SEX = {CCKB.Female: "FEMALE", CCKB.Male: "MALE"}
+MODIFIER_PREFIXES = {CCKB.hasSite: SITE_IDS, CCKB.hasTissueLayer: SITE_IDS, CCKB.hasLaterality: MODIFIER_IDS,
+                     CCKB.hasExtent: MODIFIER_IDS, CCKB.hasMorphology: MODIFIER_IDS}
 
 
 def local_name(node: URIRef) -> str:
@@ -51,9 +58,32 @@ def iso_age(years: Decimal) -> str | None:
     return f"P{whole_years}Y" + (f"{rest}M" if rest else "")
 
 
+def source_references(vocabulary: Vocabulary, source: URIRef | None, case: URIRef) -> list[dict[str, str]]:
+    """The source document as Phenopacket external references: its PMID and DOI as printed (in that
+    order, phenopacket-store's preference), else its own `src:` CURIE with the address it was read from."""
+    if source is None:
+        return [{"id": curie(str(case)), "reference": str(case), "description": "no source declared"}]
+    ontology = vocabulary.ontology
+    citation = str(ontology.value(source, DCTERMS.bibliographicCitation) or vocabulary.label(source))
+    printed = {str(i).split(":", 1)[0].lower(): str(i).split(":", 1)[1]
+               for i in ontology.objects(source, DCTERMS.identifier) if ":" in str(i)}
+    references = []
+    if "pmid" in printed:
+        references.append({"id": f"PMID:{printed['pmid']}",
+                           "reference": f"https://pubmed.ncbi.nlm.nih.gov/{printed['pmid']}", "description": citation})
+    if "doi" in printed:
+        references.append({"id": f"DOI:{printed['doi']}", "reference": f"https://doi.org/{printed['doi']}",
+                           "description": citation})
+    if not references:
+        addresses = sorted(str(a) for a in ontology.objects(source, CCKB.sourceAddress))
+        own = curie(str(source)) if str(source).startswith(str(SRC)) else str(source)
+        references.append({"id": own, "reference": addresses[0] if addresses else str(source),
+                           "description": citation})
+    return references
+
+
 class ElementBuilder:
-    """The elements of one case's Phenopacket. Elements with an `evidence` field carry their quotes
-    there; the rest of each fact's text is listed in `carried` for metaData.externalReferences."""
+    """The elements of one case's Phenopacket, and where each fact node went (`places`)."""
 
     def __init__(self, vocabulary: Vocabulary, facts: Graph, case: URIRef) -> None:
         self.v = vocabulary
@@ -61,15 +91,15 @@ class ElementBuilder:
         self.case = case
         source = facts.value(case, CCKB.hasSource)
         self.source = source if isinstance(source, URIRef) else None
-        self.source_id = self._source_id()
+        self.references = source_references(vocabulary, self.source, case)
         self.features: list[dict[str, object]] = []
+        self.feature_index: dict[tuple[str, bool], int] = {}
         self.diseases: list[dict[str, object]] = []
         self.measurements: list[dict[str, object]] = []
         self.actions: list[dict[str, object]] = []
         self.interpretations: list[dict[str, object]] = []
-        self.carried: list[tuple[URIRef, set[URIRef]]] = []
-        """Nodes whose remaining text goes to externalReferences, with the properties already carried."""
-        self.slotless: dict[str, list[URIRef]] = {"diseases": [], "measurements": [], "actions": []}
+        self.places: dict[URIRef, list[str]] = {}
+        """Each fact node's elements, as JSON pointers into the packet (/phenotypicFeatures/0)."""
 
     # --- the elements ---------------------------------------------------------------------------
 
@@ -79,12 +109,11 @@ class ElementBuilder:
             "id": local_name(patient) if isinstance(patient, URIRef) else local_name(self.case)}
         if not isinstance(patient, URIRef):
             return subject
-        carried = {CCKB.hasSex}
+        self._place(patient, "/subject")
         age = self.facts.value(patient, CCKB.ageInYears)
         duration = iso_age(Decimal(str(age))) if isinstance(age, Literal) else None
         if duration is not None:
             subject["timeAtLastEncounter"] = {"age": {"iso8601duration": duration}}
-            carried.add(CCKB.ageInYears)
         reports = [r for r in self.facts.objects(self.case, CCKB.hasOutcomeReport) if isinstance(r, URIRef)]
         outcomes = set(self.facts.objects(self.case, CCKB.hasOutcome))
         outcomes |= {o for r in reports for o in self.facts.objects(r, CCKB.hasOutcome)}
@@ -93,62 +122,58 @@ class ElementBuilder:
         sex = self.facts.value(patient, CCKB.hasSex)
         if isinstance(sex, URIRef) and sex in SEX:
             subject["sex"] = SEX[sex]
-        self.carried.append((patient, carried))
         return subject
 
     def _finding(self, node: URIRef) -> None:
         cls = self._type(node)
         negated = self.v.ontology.value(cls, CCKB.negates)
-        if isinstance(negated, URIRef):
-            if self.v.fact_property(negated) == CCKB.hasCondition:
-                term = self.v.ontology_class(negated, DISEASE_IDS)
-                self._slotless("diseases", node, {"term": term, "excluded": True})
-                return
-            feature = self._feature(node, negated, FEATURE_IDS)
-            feature["excluded"] = True
+        if isinstance(negated, URIRef) and self.v.fact_property(negated) == CCKB.hasCondition:
+            self._disease(node, {"term": self.v.ontology_class(negated, DISEASE_IDS), "excluded": True})
+        elif isinstance(negated, URIRef):
+            self._feature(node, negated, excluded=True)
         else:
-            feature = self._feature(node, cls, FEATURE_IDS)
-        self.features.append(feature)
-        self.carried.append((node, {CCKB.quote}))
+            self._feature(node, cls, excluded=False)
 
     def _lesion(self, node: URIRef) -> None:
-        feature = self._feature(node, CCKB.CalcinosisCutis, FEATURE_IDS)
-        modifiers: list[dict[str, str]] = []
-        for prop in (CCKB.hasSite, CCKB.hasLaterality, CCKB.hasExtent, CCKB.hasMorphology, CCKB.hasTissueLayer):
+        feature = self._feature(node, CCKB.CalcinosisCutis, excluded=False)
+        modifiers = feature.setdefault("modifiers", [])
+        assert isinstance(modifiers, list)
+        for prop, prefixes in MODIFIER_PREFIXES.items():
             for value in sorted(v for v in self.facts.objects(node, prop) if isinstance(v, URIRef)):
-                term = self.v.ontology_class(value, SITE_IDS if prop in (CCKB.hasSite, CCKB.hasTissueLayer) else ())
-                if prop == CCKB.hasTissueLayer:
-                    term["label"] += TISSUE_LAYER
-                modifiers.append(term)
-        if modifiers:
-            feature["modifiers"] = modifiers
-        self.features.append(feature)
-        self.carried.append((node, {CCKB.quote, CCKB.hasSite, CCKB.hasLaterality, CCKB.hasExtent,
-                                    CCKB.hasMorphology, CCKB.hasTissueLayer}))
+                term = self.v.ontology_class(value, prefixes)
+                if term not in modifiers:
+                    modifiers.append(term)
+        if not modifiers:
+            del feature["modifiers"]
+
+    def _disease(self, node: URIRef | None, disease: dict[str, object]) -> None:
+        if node is not None:
+            self._place(node, f"/diseases/{len(self.diseases)}")
+        self.diseases.append(disease)
 
     def _measurement(self, node: URIRef) -> None:
         assay = self.v.ontology_class(self._type(node), ASSAY_IDS)
-        description = " … ".join(self._quotes(node))
+        quotes = self._quotes(node)
+        base: dict[str, object] = {"description": quotes[0]} if quotes else {}
+        base["assay"] = assay
         parts: list[dict[str, object]] = []
         value = self.facts.value(node, CCKB.numericValue)
         unit = self.facts.value(node, CCKB.unit)
-        carried = {CCKB.hasInterpretation}
         if isinstance(value, Literal) and unit is not None:
-            carried |= {CCKB.numericValue, CCKB.unit}
-            quantity = {"unit": {"id": f"{UNIT_PREFIX}:{unit}", "label": str(unit)},
-                        "value": float(Decimal(str(value)))}
-            parts.append({"description": description, "assay": assay, "value": {"quantity": quantity}})
+            unit_class = {"id": f"{UNIT_PREFIX}:{unit}", "label": str(unit)}
+            quantity: dict[str, object] = {"unit": unit_class, "value": float(Decimal(str(value)))}
+            low, high = (self.facts.value(node, p) for p in (CCKB.reportedReferenceLow, CCKB.reportedReferenceHigh))
+            if isinstance(low, Literal) and isinstance(high, Literal):
+                # Only a printed range with both ends: a protobuf double has no "absent".
+                quantity["referenceRange"] = {"unit": unit_class, "low": float(Decimal(str(low))),
+                                              "high": float(Decimal(str(high)))}
+            parts.append({**base, "value": {"quantity": quantity}})
         interpretation = self.facts.value(node, CCKB.hasInterpretation)
         if isinstance(interpretation, URIRef):
-            term = self.v.ontology_class(interpretation, ())
-            parts.append({"description": description, "assay": assay, "value": {"ontologyClass": term}})
-        if not parts:
-            # Only a range, a printed text or a judgement in words: the element keeps the assay and
-            # the quote, and the values travel in externalReferences with the node's other text.
-            parts.append({"description": description, "assay": assay})
-        self.measurements.extend(parts)
-        self.slotless["measurements"].append(node)
-        self.carried.append((node, carried))
+            parts.append({**base, "value": {"ontologyClass": self.v.ontology_class(interpretation, ())}})
+        for part in parts or [base]:
+            self._place(node, f"/measurements/{len(self.measurements)}")
+            self.measurements.append(part)
 
     def _action(self, node: URIRef) -> None:
         cls = self._type(node)
@@ -159,8 +184,9 @@ class ElementBuilder:
             action = {"procedure": {"code": self.v.ontology_class(cls, PROCEDURE_IDS)}}
         outcome = self.facts.value(node, CCKB.hasOutcome)
         if isinstance(outcome, URIRef):
-            action["responseToTreatment"] = self.v.ontology_class(outcome, ())
-        self._slotless("actions", node, action, {CCKB.hasOutcome})
+            action["responseToTreatment"] = self.v.ontology_class(outcome, OUTCOME_IDS)
+        self._place(node, f"/medicalActions/{len(self.actions)}")
+        self.actions.append(action)
 
     def _authors(self, node: URIRef) -> None:
         texts = sorted(str(t) for t in self.facts.objects(node, CCKB.diagnosisText))
@@ -169,10 +195,10 @@ class ElementBuilder:
                         for c in self.facts.objects(node, p) if isinstance(c, URIRef))
         for cls in stated or [CCKB.CalcinosisCutis]:
             ident = local_name(node) + (f"#{term_name(cls)}" if stated else "")
-            disease = self.v.ontology_class(cls, DISEASE_IDS if stated else FEATURE_IDS)
+            self._place(node, f"/interpretations/{len(self.interpretations)}")
             self.interpretations.append({"id": ident, "progressStatus": "COMPLETED",
-                                         "diagnosis": {"disease": disease}, "summary": summary})
-        self.carried.append((node, {CCKB.statedSubtype, CCKB.statedPattern}))
+                                         "diagnosis": {"disease": self.v.ontology_class(cls, DISEASE_IDS)},
+                                         "summary": " ".join(summary.split())})
 
     def _inferred(self, cls: URIRef) -> None:
         """An interpretation the reasoner inferred (kb export --inferred), marked so kb import skips it."""
@@ -185,22 +211,30 @@ class ElementBuilder:
 
     # --- helpers --------------------------------------------------------------------------------
 
-    def _feature(self, node: URIRef, cls: URIRef, prefixes: tuple[str, ...]) -> dict[str, object]:
-        feature: dict[str, object] = {"type": self.v.ontology_class(cls, prefixes)}
-        evidence = [{"evidenceCode": QUOTE_EVIDENCE,
-                     "reference": {"id": self.source_id, "reference": str(node), "description": quote}}
-                    for quote in self._quotes(node)]
-        if evidence:
-            feature["evidence"] = evidence
+    def _feature(self, node: URIRef, cls: URIRef, excluded: bool) -> dict[str, object]:
+        """The one phenotypic feature of this term (created on first use), with the node's quotes
+        added to its evidence as phenopacket-store writes them."""
+        term = self.v.ontology_class(cls, FEATURE_IDS)
+        key = (term["id"], excluded)
+        if key not in self.feature_index:
+            self.feature_index[key] = len(self.features)
+            self.features.append({"type": term, **({"excluded": True} if excluded else {})})
+        index = self.feature_index[key]
+        feature = self.features[index]
+        self._place(node, f"/phenotypicFeatures/{index}")
+        evidence = feature.setdefault("evidence", [])
+        assert isinstance(evidence, list)
+        cited = self.references[0]
+        for quote in self._quotes(node):
+            item = {"evidenceCode": AUTHOR_STATEMENT, "reference": {**cited, "description": quote}}
+            if item not in evidence:
+                evidence.append(item)
+        if not evidence:
+            del feature["evidence"]
         return feature
 
-    def _slotless(self, kind: str, node: URIRef, element: dict[str, object],
-                  carried: set[URIRef] | None = None) -> None:
-        """An element with no text field: its node's quotes and notes go to externalReferences,
-        in the order of the elements (which is how kb import finds them again)."""
-        {"diseases": self.diseases, "actions": self.actions}[kind].append(element)
-        self.slotless[kind].append(node)
-        self.carried.append((node, carried or set()))
+    def _place(self, node: URIRef, pointer: str) -> None:
+        self.places.setdefault(node, []).append(pointer)
 
     def _linked(self, prop: URIRef) -> list[URIRef]:
         return sorted(n for n in self.facts.objects(self.case, prop) if isinstance(n, URIRef))
@@ -213,12 +247,3 @@ class ElementBuilder:
 
     def _quotes(self, node: URIRef) -> list[str]:
         return sorted(str(q) for q in self.facts.objects(node, CCKB.quote))
-
-    def _source_id(self) -> str:
-        if self.source is None:
-            return curie(str(self.case))
-        identifier = self.v.ontology.value(self.source, DCTERMS.identifier)
-        if identifier is not None and str(identifier).lower().startswith("doi:"):
-            return f"DOI:{str(identifier)[4:]}"
-        return curie(str(self.source))
-
