@@ -1,8 +1,8 @@
 """The `kb` command line: the application, its shared options and its entry point
 (application.py), and its commands by layer: knowledge.py (validate, infer, audit, cases,
-evidence), querying.py (query, sparql, push), interchange.py (export, release, import)."""
+evidence), querying.py (query, sparql, push), interchange.py (export, release, import), site.py (site)."""
 
-from calcinosis_kb.cli import interchange, knowledge, querying  # each registers its commands on the app
+from calcinosis_kb.cli import interchange, knowledge, querying, site  # each registers its commands on the app
 from calcinosis_kb.cli.application import app, entrypoint
 
-__all__ = ["app", "entrypoint", "interchange", "knowledge", "querying"]
+__all__ = ["app", "entrypoint", "interchange", "knowledge", "querying", "site"]

@@ -53,7 +53,12 @@ def list_cases(kb: KnowledgeBase) -> list[dict[str, object]]:
 def evidence(kb: KnowledgeBase, case_id: str) -> list[dict[str, object]]:
     """Every fact of one case, with the property that links it, its quotes and its source."""
     loaded = load_cases(kb)
-    wanted = _resolve(case_id, [c for c, _ in loaded.cases])
+    return case_evidence(loaded, _resolve(case_id, [c for c, _ in loaded.cases]))
+
+
+def case_evidence(loaded: KnowledgeBaseCases, wanted: URIRef) -> list[dict[str, object]]:
+    """As evidence(), for a case of cases already loaded: a caller that shows every case (kb site)
+    loads them once rather than once per case."""
     facts, ontology = loaded.facts, loaded.ontology
     info = case_info(wanted, facts, ontology)
     rows: list[dict[str, object]] = []
