@@ -256,10 +256,18 @@ def test_an_inconsistent_case_stops_the_query_instead_of_vanishing_from_counts(r
 # --- interrupts -------------------------------------------------------------------------------------
 
 
-def interrupt_after(args: list[str], seconds: float, env: dict[str, str] | None = None) -> tuple[int, str, float]:
+def interrupt_after(args: list[str], seconds: float, env: dict[str, str] | None = None,
+                    workers: int = 0) -> tuple[int, str, float]:
+    """Run kb, wait `seconds` (and until it has `workers` child processes), then Ctrl-C it."""
     process = subprocess.Popen([sys.executable, "-m", "calcinosis_kb.cli", *args], stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True, start_new_session=True,
                                env={**os.environ, **(env or {})})
+    deadline = time.monotonic() + 120
+    while workers and time.monotonic() < deadline and process.poll() is None:
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        if len(children) >= workers:
+            break
+        time.sleep(0.2)
     time.sleep(seconds)
     assert process.poll() is None, "finished before the interrupt: give it more work"
     sent = time.monotonic()
@@ -276,7 +284,7 @@ def test_ctrl_c_in_parallel_inference_is_one_line(tmp_path: Path) -> None:
             text = case_file.read_text(encoding="utf-8")
             text = text.replace("/calcinosis-kb/case/", f"/calcinosis-kb/case/c{copy}-")
             (many / f"c{copy}-{case_file.name}").write_text(text, encoding="utf-8")
-    code, stderr, _ = interrupt_after(["infer", "--jobs", "2", str(many)], 8)
+    code, stderr, _ = interrupt_after(["infer", "--jobs", "2", str(many)], 3, workers=3)  # two workers and the resource tracker
     assert code == ExitCode.INTERRUPTED
     assert stderr.strip() == "kb: interrupted", stderr
 
@@ -491,3 +499,37 @@ def test_a_phenopacket_id_cannot_inject_turtle(line_end: str, runner: CliRunner,
     cases = set(Graph().parse(written, format="turtle").subjects(RDF.type, CCKB.CalcinosisCutis))
     assert len(cases) == 1 and str(next(iter(cases))) != evil, cases
     assert "wrote 1 case(s)" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["NaN double", "1e309", "age of 10^38", "negative age", "ill-typed integer"])
+def test_validate_reports_an_unusable_number_as_a_problem(name: str, runner: CliRunner, tmp_path: Path) -> None:
+    make, _, message = HOSTILE[name]
+    path = tmp_path / "hostile.ttl"
+    path.write_bytes(make())
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == ExitCode.PROBLEMS_FOUND, result.stderr
+    assert f"{path}:41: [values] cckb:ageInYears" in result.stdout and message in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_validate_names_a_case_declared_in_two_files(runner: CliRunner, tmp_path: Path) -> None:
+    twin = tmp_path / "twin.ttl"
+    twin.write_text(with_age("70"), encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(SEED), str(twin)])
+    assert result.exit_code == ExitCode.PROBLEMS_FOUND, result.stderr
+    assert (f"{twin}:25: [case] case:bishop2010: case:bishop2010 is declared as a case in 2 files: "
+            f"{SEED}:25, {twin}:25") in result.stdout
+
+
+def test_fuzzed_case_files_never_crash_validate(runner: CliRunner, tmp_path: Path) -> None:
+    """The same kind of fuzz run through kb validate, which reads files its own way (fewer mutants:
+    each runs the shapes and the reasoner)."""
+    crashes = []
+    for name, content in mutants(50, seed=20261201):
+        path = tmp_path / f"{name}.ttl"
+        path.write_bytes(content)
+        result = runner.invoke(app, ["validate", str(path)])
+        crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
+        if crashed or result.exit_code not in DOCUMENTED or "Traceback" in result.stdout + result.stderr:
+            crashes.append(f"{name}: exit {result.exit_code}: {result.exception!r} {result.stderr[:200]}")
+    assert not crashes, "\n".join(crashes)

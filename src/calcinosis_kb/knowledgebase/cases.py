@@ -33,16 +33,27 @@ def find_cases(path: Path, graph: Graph) -> CaseFile:
     return CaseFile(path, graph, cases)
 
 
-def cases_in_several_files(cases: Iterable[tuple[URIRef, Path]]) -> list[str]:
-    """One message per case IRI that more than one file declares: their facts would merge into one
-    case that no report describes (one file's age beside the other's sex)."""
+@dataclass
+class CaseInSeveralFiles:
+    """A case IRI that more than one file declares: their facts would merge into one case that no
+    report describes (one file's age beside the other's sex)."""
+
+    case: URIRef
+    places: list[tuple[Path, int]]
+
+    @property
+    def message(self) -> str:
+        return (f"{curie(str(self.case))} is declared as a case in {len(self.places)} files: "
+                + ", ".join(f"{path}:{line}" for path, line in self.places)
+                + "; each case has one file, so give the others their own case IRIs")
+
+
+def cases_in_several_files(cases: Iterable[tuple[URIRef, Path]]) -> list[CaseInSeveralFiles]:
     files: dict[URIRef, list[Path]] = {}
     for case, path in cases:
         if path not in files.setdefault(case, []):
             files[case].append(path)
-    return [f"{curie(str(case))} is declared as a case in {len(paths)} files: "
-            + ", ".join(f"{path}:{line_of_statement(path, case)}" for path in paths)
-            + "; each case has one file, so give the others their own case IRIs"
+    return [CaseInSeveralFiles(case, [(path, line_of_statement(path, case)) for path in paths])
             for case, paths in files.items() if len(paths) > 1]
 
 
@@ -50,7 +61,7 @@ def refuse_cases_in_several_files(cases: Iterable[tuple[URIRef, Path]]) -> None:
     problems = cases_in_several_files(cases)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise KnowledgeError(problems[0] + more)
+        raise KnowledgeError(problems[0].message + more)
 
 
 def defined_terms(ontology: Graph) -> set[URIRef]:

@@ -25,10 +25,21 @@ done by molar mass alone, so that classifying such cases never loads the UCUM re
 second); every other unit goes through ucumvert."""
 
 
+class Where:
+    """The lab result a message is about, put in words only when a message is written: shortening
+    IRIs loads the prefix maps, most of a second that a file without errors need not pay."""
+
+    def __init__(self, case: URIRef, result: URIRef) -> None:
+        self.case, self.result = case, result
+
+    def __str__(self) -> str:
+        return f"case {curie(str(self.case))}, lab result {curie(str(self.result))}"
+
+
 class UnitError(KnowledgeError):
     """A lab value whose unit is not a UCUM code, or does not convert to its test's unit."""
 
-    def __init__(self, where: str, detail: str, node: URIRef, prop: URIRef = CCKB.unit) -> None:
+    def __init__(self, where: Where, detail: str, node: URIRef, prop: URIRef = CCKB.unit) -> None:
         super().__init__(f"{where}: {detail}")
         self.detail = detail
         self.node = node
@@ -156,7 +167,7 @@ def normalise(ontology: Graph, cases: Graph) -> Graph:
     for case, result in cases.subject_objects(CCKB.hasLabResult):
         if not isinstance(case, URIRef) or not isinstance(result, URIRef):
             continue
-        where = f"case {curie(str(case))}, lab result {curie(str(result))}"
+        where = Where(case, result)
         value = _number(cases, result, CCKB.numericValue, where)
         low, high = _number(cases, result, CCKB.valueLow, where), _number(cases, result, CCKB.valueHigh, where)
         if value is None and low is None and high is None:
@@ -207,7 +218,7 @@ def _converted(value: Decimal | None, unit: str, target: str, analyte: str | Non
     return None if value is None else convert(value, unit, target, analyte, charge)
 
 
-def _number(cases: Graph, node: URIRef, prop: URIRef, where: str) -> Decimal | None:
+def _number(cases: Graph, node: URIRef, prop: URIRef, where: Where) -> Decimal | None:
     value = cases.value(node, prop)
     if value is None:
         return None

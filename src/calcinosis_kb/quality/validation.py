@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from calcinosis_kb.knowledgebase.cases import (
+    cases_in_several_files,
     deprecated_terms,
     find_cases,
     line_of,
@@ -19,16 +20,16 @@ from calcinosis_kb.knowledgebase.cases import (
     subclasses_of,
     undefined_terms,
 )
-from calcinosis_kb.knowledgebase.errors import InconsistentError, KBError
-from calcinosis_kb.knowledgebase.loading import merge, parse_turtle
+from calcinosis_kb.knowledgebase.errors import KBError
+from calcinosis_kb.knowledgebase.literals import check_numbers
+from calcinosis_kb.knowledgebase.loading import load_ontology, merge, parse_turtle
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
 from calcinosis_kb.knowledgebase.namespaces import CCKB, SRC, curie
 from calcinosis_kb.knowledgebase.normalise import UnitError, normalise
-from calcinosis_kb.querying.named import load_queries, run_checks
-from calcinosis_kb.reasoning.clash import clashing_facts
-from calcinosis_kb.reasoning.classify import case_facts, logical_core
-from calcinosis_kb.reasoning.hermit import reason
-from calcinosis_kb.reasoning.jvm import WarmHermit
+from calcinosis_kb.quality.shapes import RdfsIndex, Violation, check_shapes
+from calcinosis_kb.querying.named import NamedQuery, load_queries
+from calcinosis_kb.reasoning.consistency import CaseFacts, ConsistencyCheck
+from calcinosis_kb.reasoning.infer import SMALL_JOB_BYTES
 
 SHAPES_FILE = Path("shapes") / "case-shapes.ttl"
 
@@ -71,65 +72,129 @@ def _collapse(text: str) -> str:
 
 def validate(kb: KnowledgeBase, case_paths: list[Path] | None = None) -> Report:
     """Validate the ontology and the given case files (the whole knowledge base when None)."""
-    problems: list[Problem] = []
-    notes: list[str] = []
     whole = case_paths is None
     paths = kb.case_files if case_paths is None else case_paths
+    ontology, problems = _ontology(kb)
+    reading = _Reading(kb, ontology, paths, whole)
+    # Reading the files in a thread while the JVM starts saved nothing (measured: 2.10 s either
+    # way for one file): JPype holds Python's lock for much of the JVM's start.
+    reading.run()
+    size = sum(path.stat().st_size for path in paths if path.is_file())
+    consistency = ConsistencyCheck(ontology, unsatisfiable=whole, quick_start=size < SMALL_JOB_BYTES)
+    problems += reading.problems
+    for entry in reading.files:
+        problems += entry.before + entry.shacl + entry.after
+    problems += reading.ontology_problems
+    for twin in cases_in_several_files((case, entry.path) for entry in reading.files for case in entry.cases):
+        path, line = twin.places[-1]
+        problems.append(Problem(str(path), line, "case", curie(str(twin.case)), twin.message))
+    case_graphs = [(entry.path, entry.graph, entry.cases) for entry in reading.files if entry.graph is not None]
+    problems += _consistency(consistency, case_graphs, check_ontology=whole)
+    notes = reading.notes + [f"quotes of {source} not checked: {reason}; add the text to one of those folders or "
+                             f"name its folder in CALCINOSIS_KB_SOURCES"
+                             for source, reason in sorted(reading.unchecked.items())]
+    return Report(problems, len(paths), sum(len(c) for _, _, c in case_graphs), notes, whole)
 
-    ontology_parts: list[Graph] = []
-    for path in kb.ontology_files:
-        try:
-            ontology_parts.append(parse_turtle(path))
-        except KBError as error:
-            problems.append(Problem(str(path), _line(error.message), "syntax", "", _tail(error.message, path)))
-    ontology = merge(ontology_parts)
-    unchecked: dict[str, str] = {}
-    texts_at_hand = bool(kb.text_folders)
-    if not texts_at_hand:
-        notes.append("quotes not checked: source texts not found (set CALCINOSIS_KB_SOURCES to their folder)")
 
-    shapes_path = kb.root / SHAPES_FILE
-    if not shapes_path.is_file():
-        problems.append(Problem(str(shapes_path), None, "shacl", "", "shapes file missing; restore shapes/"))
-    shapes = parse_turtle(shapes_path) if shapes_path.is_file() else None
-    case_graphs: list[tuple[Path, Graph, list[URIRef]]] = []
-    for path in paths:
+class _Reading:
+    """Everything `kb validate` checks in Python: each file's syntax, terms, shapes, quotes and
+    units, each file's problems in the order of its checks; with the whole knowledge base, the
+    QC queries and the ontology's quotes."""
+
+    def __init__(self, kb: KnowledgeBase, ontology: Graph, paths: list[Path], whole: bool) -> None:
+        self.kb, self.ontology, self.paths, self.whole = kb, ontology, paths, whole
+        self.problems: list[Problem] = []
+        self.files: list[_FileCheck] = []
+        self.ontology_problems: list[Problem] = []
+        self.notes: list[str] = []
+        self.unchecked: dict[str, str] = {}
+
+    def run(self) -> None:
+        kb, ontology = self.kb, self.ontology
+        texts_at_hand = bool(kb.text_folders)
+        if not texts_at_hand:
+            self.notes.append("quotes not checked: source texts not found (set CALCINOSIS_KB_SOURCES to their folder)")
+        shapes_path = kb.root / SHAPES_FILE
+        if not shapes_path.is_file():
+            self.problems.append(Problem(str(shapes_path), None, "shacl", "", "shapes file missing; restore shapes/"))
+        shapes = parse_turtle(shapes_path) if shapes_path.is_file() else None
+        for path in self.paths:
+            self.files.append(entry := _FileCheck(path))
+            self._read(entry, texts_at_hand)
+        # The shapes of all the files are checked in one run, once every file is read.
+        read = [entry for entry in self.files if entry.graph is not None]
+        for entry, found in zip(read, _shacl(read, ontology, shapes), strict=True):
+            entry.shacl = found
+            assert entry.graph is not None
+            entry.graph += entry.derived  # the normalised values, which the reasoner needs
+        if self.whole:
+            graphs = [ontology] + [entry.graph for entry in read if entry.graph is not None]
+            self.ontology_problems += _ontology_checks(kb, graphs)
+            if texts_at_hand:
+                self.ontology_problems += _ontology_quotes(ontology, kb)
+
+    def _read(self, entry: _FileCheck, texts_at_hand: bool) -> None:
+        path, ontology = entry.path, self.ontology
         try:
             graph = parse_turtle(path)
         except KBError as error:
-            problems.append(Problem(str(path), _line(error.message), "syntax", "", _tail(error.message, path)))
-            continue
+            entry.before.append(Problem(str(path), _line(error.message), "syntax", "", _tail(error.message, path)))
+            return
         try:
             case_file = find_cases(path, graph)
         except KBError as error:
-            problems.append(Problem(str(path), None, "case", "", _tail(error.message, path)))
-            continue
+            entry.before.append(Problem(str(path), None, "case", "", _tail(error.message, path)))
+            return
+        entry.cases = case_file.cases
+        try:
+            check_numbers(graph, path)
+        except KBError as error:  # kept from the shapes, units and reasoner, which cannot take it
+            entry.before.append(Problem(str(path), _line(error.message), "values", "", _tail(error.message, path)))
+            return
+        entry.graph = graph
         for term, hint in undefined_terms(case_file, ontology):
-            problems.append(Problem(str(path), line_of(path, term), "term", curie(str(term)),
-                                    f"not defined in the ontology; {hint}"))
+            entry.before.append(Problem(str(path), line_of(path, term), "term", curie(str(term)),
+                                        f"not defined in the ontology; {hint}"))
         for term, replacement in deprecated_terms(case_file, ontology):
             instead = f"use {curie(str(replacement))} instead" if replacement else "the ontology names no replacement"
-            notes.append(f"{path}:{line_of(path, term)}: {curie(str(term))} is deprecated; {instead} "
-                         "(the file still works)")
-        problems += _shacl(path, graph, ontology, shapes)
+            self.notes.append(f"{path}:{line_of(path, term)}: {curie(str(term))} is deprecated; {instead} "
+                              "(the file still works)")
         if texts_at_hand:
-            problems += _quotes(path, graph, ontology, kb, unchecked)
+            entry.after += _quotes(path, graph, ontology, self.kb, self.unchecked)
         try:
-            graph += normalise(ontology, graph)
+            entry.derived = normalise(ontology, graph)
         except UnitError as error:
-            problems.append(Problem(str(path), line_of_statement(path, error.node, error.prop), "units",
-                                    curie(str(error.node)),
-                                    error.detail))
-        case_graphs.append((path, graph, case_file.cases))
+            entry.after.append(Problem(str(path), line_of_statement(path, error.node, error.prop), "units",
+                                       curie(str(error.node)), error.detail))
 
-    if whole:
-        problems += _ontology_checks(kb, ontology, merge([ontology] + [g for _, g, _ in case_graphs]))
-        if texts_at_hand:
-            problems += _ontology_quotes(ontology, kb)
-    problems += _consistency(ontology, case_graphs, check_ontology=whole)
-    notes += [f"quotes of {source} not checked: {reason}; add the text to one of those folders or name its "
-              f"folder in CALCINOSIS_KB_SOURCES" for source, reason in sorted(unchecked.items())]
-    return Report(problems, len(paths), sum(len(c) for _, _, c in case_graphs), notes, whole)
+
+@dataclass
+class _FileCheck:
+    path: Path
+    graph: Graph | None = None
+    cases: list[URIRef] = field(default_factory=list)
+    before: list[Problem] = field(default_factory=list)
+    shacl: list[Problem] = field(default_factory=list)
+    after: list[Problem] = field(default_factory=list)
+    derived: Graph = field(default_factory=Graph)
+
+
+def _ontology(kb: KnowledgeBase) -> tuple[Graph, list[Problem]]:
+    """The ontology, and a syntax problem for each of its files that cannot be read. The parsed
+    ontology is cached while its files are unchanged; only when that fails is each file read
+    again to name every broken one."""
+    try:
+        return load_ontology(kb), []
+    except KBError:
+        pass
+    parts: list[Graph] = []
+    problems: list[Problem] = []
+    for path in kb.ontology_files:
+        try:
+            parts.append(parse_turtle(path))
+        except KBError as error:
+            problems.append(Problem(str(path), _line(error.message), "syntax", "", _tail(error.message, path)))
+    return merge(parts), problems
 
 
 def _line(message: str) -> int | None:
@@ -142,13 +207,35 @@ def _tail(message: str, path: Path) -> str:
     return re.sub(rf"^{re.escape(str(path))}(:\d+)?: ", "", message)
 
 
-def _ontology_checks(kb: KnowledgeBase, ontology: Graph, everything: Graph) -> list[Problem]:
+def _ontology_checks(kb: KnowledgeBase, graphs: list[Graph]) -> list[Problem]:
     problems: list[Problem] = []
-    for query, row in run_checks(everything, load_queries(kb.query_files)):
+    for query, row in _run_checks(graphs, load_queries(kb.query_files)):
         entity = row.get("entity", "")
         where, line = _locate(kb, entity)
         problems.append(Problem(where, line, f"qc {query.name}", curie(entity),
                                 f"{row.get('problem', query.title)}; {row.get('fix', '')}".rstrip("; ")))
+    return problems
+
+
+def _run_checks(graphs: list[Graph], queries: dict[str, NamedQuery]) -> list[tuple[NamedQuery, dict[str, str]]]:
+    """Every QC query over the graphs together; each row is a problem. Oxigraph answers them (as
+    it answers `kb query`): rdflib's engine took 5 s over the knowledge base, most of it on
+    qc-undefined-term, which reads every triple; this takes a tenth of a second."""
+    import pyoxigraph
+
+    store = pyoxigraph.Store()
+    for graph in graphs:
+        store.load(graph.serialize(format="nt", encoding="utf-8"), pyoxigraph.RdfFormat.N_TRIPLES)
+    problems: list[tuple[NamedQuery, dict[str, str]]] = []
+    for query in queries.values():
+        if not query.check:
+            continue
+        solutions = store.query(query.text)
+        if not isinstance(solutions, pyoxigraph.QuerySolutions):  # only a SELECT's rows are problems
+            continue
+        names = [variable.value for variable in solutions.variables]
+        for solution in solutions:
+            problems.append((query, {name: term.value for name in names if (term := solution[name]) is not None}))
     return problems
 
 
@@ -163,56 +250,39 @@ def _locate(kb: KnowledgeBase, iri: str) -> tuple[str, int | None]:
     return "ontology/", None
 
 
-def _consistency(ontology: Graph, case_graphs: list[tuple[Path, Graph, list[URIRef]]],
+def _consistency(check: ConsistencyCheck, case_graphs: list[tuple[Path, Graph, list[URIRef]]],
                  check_ontology: bool) -> list[Problem]:
-    problems: list[Problem] = []
-    try:
-        reasoned = reason(merge([ontology] + [g for _, g, _ in case_graphs]))
-    except InconsistentError:
-        try:
-            reasoned = reason(ontology)
-        except InconsistentError:
-            return [Problem("ontology/", None, "consistency", "", "the ontology alone is inconsistent under HermiT")]
-        engine = WarmHermit(logical_core(ontology))
-        for path, graph, cases in case_graphs:
-            for case in cases:
-                facts = case_facts(graph, case)
-                try:
-                    engine.classify(facts, case, [])
-                except InconsistentError:
-                    message = clashing_facts(engine, ontology, path, case, facts)
-                    problems.append(Problem(str(path), None, "consistency", curie(str(case)),
-                                            _tail(message, path).removeprefix(f"{curie(str(case))} ")))
+    if not check.ontology_consistent:
+        return [Problem("ontology/", None, "consistency", "", "the ontology alone is inconsistent under HermiT")]
+    clashes = check.clashes([CaseFacts(path, graph, cases) for path, graph, cases in case_graphs])
+    problems = [Problem(str(path), None, "consistency", curie(str(case)),
+                        _tail(message, path).removeprefix(f"{curie(str(case))} "))
+                for path, case, message in clashes]
     if check_ontology:
+        ontology = check.ontology
         defined = subclasses_of(ontology, CCKB.EtiologicSubtype) + subclasses_of(ontology, CCKB.MorphologicPattern)
-        for cls in sorted(reasoned.unsatisfiable):
+        for cls in check.unsatisfiable:
             kind = "defined subtype or pattern" if URIRef(cls) in defined else "class"
             problems.append(Problem("ontology/", None, "satisfiable", curie(cls),
                                     f"{kind} is unsatisfiable (no case could ever belong to it); fix its definition"))
     return problems
 
 
-def _shacl(path: Path, graph: Graph, ontology: Graph, shapes: Graph | None) -> list[Problem]:
-    import pyshacl  # heavy: only when validating
+def _shacl(files: list[_FileCheck], ontology: Graph, shapes: Graph | None) -> list[list[Problem]]:
+    """Each file's shape violations, sorted by line."""
+    if shapes is None or not files:
+        return [[] for _ in files]
+    found = check_shapes([f.graph for f in files if f.graph is not None], shapes, RdfsIndex(ontology))
+    return [sorted((_shape_problem(f.path, v) for v in violations), key=lambda p: (p.line or 0, p.entity))
+            for f, violations in zip(files, found, strict=True)]
 
-    if shapes is None:
-        return []
-    conforms, results, _ = pyshacl.validate(graph, shacl_graph=shapes, ont_graph=ontology, inference="rdfs",
-                                            abort_on_first=False, allow_warnings=True)
-    if conforms:
-        return []
-    sh = "http://www.w3.org/ns/shacl#"
-    problems: list[Problem] = []
-    for result in results.subjects(RDF.type, URIRef(sh + "ValidationResult")):
-        focus = results.value(result, URIRef(sh + "focusNode"))
-        prop = results.value(result, URIRef(sh + "resultPath"))
-        message = results.value(result, URIRef(sh + "resultMessage"))
-        value = results.value(result, URIRef(sh + "value"))
-        entity = curie(str(focus)) + (f" {curie(str(prop))}" if isinstance(prop, URIRef) else "")
-        got = f" (found {curie(str(value)) if isinstance(value, URIRef) else value})" if value is not None else ""
-        problems.append(Problem(str(path), line_of(path, focus) if isinstance(focus, URIRef) else None,
-                                "shacl", entity, f"{message}{got}"))
-    return sorted(problems, key=lambda p: (p.line or 0, p.entity))
+
+def _shape_problem(path: Path, violation: Violation) -> Problem:
+    focus, prop, value = violation.focus, violation.path, violation.value
+    entity = curie(str(focus)) + (f" {curie(str(prop))}" if isinstance(prop, URIRef) else "")
+    got = f" (found {curie(str(value)) if isinstance(value, URIRef) else value})" if value is not None else ""
+    return Problem(str(path), line_of(path, focus) if isinstance(focus, URIRef) else None,
+                   "shacl", entity, f"{violation.message}{got}")
 
 
 def _source_text(source: URIRef | None, ontology: Graph, kb: KnowledgeBase) -> tuple[str | None, str | None]:

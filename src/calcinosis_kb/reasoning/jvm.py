@@ -178,6 +178,25 @@ class WarmHermit:
                                                               literal))
         return axioms
 
+    def is_consistent(self, facts: Iterable[Graph] = ()) -> bool:
+        """Whether the ontology, with these facts added for the question, is consistent."""
+        axioms = self._axioms(triple for graph in facts for triple in graph)
+        self.manager.addAxioms(self.ontology, axioms)
+        reasoner = self._reasoner()
+        try:
+            return bool(reasoner.isConsistent())
+        finally:
+            reasoner.dispose()
+            self.manager.removeAxioms(self.ontology, axioms)
+
+    def unsatisfiable_classes(self) -> list[str]:
+        """The named classes of a consistent ontology that HermiT proves empty (owl:Nothing aside)."""
+        reasoner = self._reasoner()
+        try:
+            return [str(c.getIRI().toString()) for c in reasoner.getUnsatisfiableClasses().getEntitiesMinusBottom()]
+        finally:
+            reasoner.dispose()
+
     def broken_axioms(self, facts: Graph) -> list[BrokenAxiom]:
         """The ontology's constraints (disjointness, functional properties, axioms that exclude
         something) that these inconsistent facts break: each one without which they are consistent."""

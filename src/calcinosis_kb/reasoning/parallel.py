@@ -84,14 +84,15 @@ def infer_in_workers(
 
 @contextmanager
 def _workers_ignore_ctrl_c() -> Iterator[None]:
-    """Ctrl-C reaches the whole process group. Workers started while SIGINT is ignored inherit that
-    (and Python then installs no KeyboardInterrupt handler), so only this process answers it, in one
-    line, and stops them: no worker prints a traceback."""
+    """Ctrl-C reaches the whole process group. Workers are started with SIGINT blocked, which they
+    keep (a signal mask survives exec), so only this process answers Ctrl-C, in one line, and stops
+    them: no worker prints a traceback. Blocked rather than ignored here, a Ctrl-C during the start
+    is held, then delivered, instead of lost."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
