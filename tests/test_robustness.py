@@ -284,7 +284,8 @@ def test_ctrl_c_in_parallel_inference_is_one_line(tmp_path: Path) -> None:
             text = case_file.read_text(encoding="utf-8")
             text = text.replace("/calcinosis-kb/case/", f"/calcinosis-kb/case/c{copy}-")
             (many / f"c{copy}-{case_file.name}").write_text(text, encoding="utf-8")
-    code, stderr, _ = interrupt_after(["infer", "--jobs", "2", str(many)], 3, workers=3)  # two workers and the resource tracker
+    # three children: the two workers and multiprocessing's resource tracker
+    code, stderr, _ = interrupt_after(["infer", "--jobs", "2", str(many)], 3, workers=3)
     assert code == ExitCode.INTERRUPTED
     assert stderr.strip() == "kb: interrupted", stderr
 
