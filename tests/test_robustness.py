@@ -534,3 +534,24 @@ def test_fuzzed_case_files_never_crash_validate(runner: CliRunner, tmp_path: Pat
         if crashed or result.exit_code not in DOCUMENTED or "Traceback" in result.stdout + result.stderr:
             crashes.append(f"{name}: exit {result.exit_code}: {result.exception!r} {result.stderr[:200]}")
     assert not crashes, "\n".join(crashes)
+
+
+def test_ctrl_c_stops_a_store_build_within_a_second(tmp_path: Path) -> None:
+    big = tmp_path / "kb"  # four copies of the shipped cases: a build that is still running at 3 s
+    for folder in ("ontology", "queries", "shapes", "sources"):
+        shutil.copytree(ROOT / folder, big / folder)
+    (big / "cases").mkdir()
+    for copy in range(4):
+        for case_file in sorted((ROOT / "cases").glob("*.ttl")):
+            text = case_file.read_text(encoding="utf-8")
+            text = text.replace("/calcinosis-kb/case/", f"/calcinosis-kb/case/c{copy}-")
+            (big / "cases" / f"c{copy}-{case_file.name}").write_text(text, encoding="utf-8")
+    env = {"CALCINOSIS_KB_CACHE": str(tmp_path / "cache"), "CALCINOSIS_KB_DIR": str(big)}
+    code, stderr, waited = interrupt_after(["query", "subtype-counts"], 3, env)
+    assert code == ExitCode.INTERRUPTED, stderr
+    assert stderr.strip().splitlines()[-1] == "kb: interrupted", stderr
+    assert waited < 1.5
+    again = subprocess.run([sys.executable, "-m", "calcinosis_kb.cli", "query", "subtype-counts"],
+                           env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert not list((tmp_path / "cache").glob("*/.building-*")), "the interrupted build's folder is gone"
