@@ -34,6 +34,21 @@ def fixtures_inference(kb: KnowledgeBase) -> Inference:
     return infer(kb, sorted((DATA / "cases").glob("*.ttl")))
 
 
+RELEASE_VERSION = "1.2.3"
+
+
+@pytest.fixture(scope="session")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `kb release` of the shipped knowledge base, read (never changed) by the release, OBO,
+    SSSOM and remote-store tests."""
+    from calcinosis_kb.cli import app
+
+    folder = tmp_path_factory.mktemp("releases") / RELEASE_VERSION
+    result = CliRunner().invoke(app, ["release", "--version", RELEASE_VERSION, "-o", str(folder)])
+    assert result.exit_code == 0, result.stderr
+    return folder
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

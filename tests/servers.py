@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -144,3 +146,26 @@ def virtuoso_server(folder: Path, bulk_load: Path | None = None) -> Iterator[dic
         yield {"query": f"{base}/sparql", "update": f"{base}/sparql", "base": base}
     finally:
         stop(process)
+
+
+class Answering(http.server.BaseHTTPRequestHandler):
+    """A stand-in SPARQL endpoint answering every GET with `status` and `body` (set by subclasses)."""
+
+    status = 200
+    body = b""
+
+    def do_GET(self) -> None:
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def stand_in(handler: type[http.server.BaseHTTPRequestHandler]) -> tuple[http.server.HTTPServer, str]:
+    """Serve `handler` on loopback in a thread: the server (shut it down) and its /sparql URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/sparql"

@@ -10,15 +10,13 @@ import fastobo
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
-from typer.testing import CliRunner
 
-from calcinosis_kb.cli import app
 from calcinosis_kb.interchange.obo.model import source_xref
 from calcinosis_kb.knowledgebase.loading import load_ontology
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
 from calcinosis_kb.knowledgebase.namespaces import CCKB, DEFINITION, OBOINOWL, ONTOLOGY_IRI, mapping_curie
 
-ROOT = Path(__file__).resolve().parents[1]
+from .conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +25,8 @@ def ontology() -> Graph:
 
 
 @pytest.fixture(scope="module")
-def obo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("obo") / "release"
-    result = CliRunner().invoke(app, ["release", "--version", "4.5.6", "-o", str(folder)])
-    assert result.exit_code == 0, result.stderr
-    return folder / "calcinosis-kb.obo"
+def obo_file(released: Path) -> Path:
+    return released / "calcinosis-kb.obo"
 
 
 def own(graph: Graph, kind: URIRef) -> list[URIRef]:

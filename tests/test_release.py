@@ -23,13 +23,6 @@ def release(runner: CliRunner, *args: str) -> None:
     assert result.exit_code == 0, result.stderr
 
 
-@pytest.fixture(scope="module")
-def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("releases") / "1.2.3"
-    release(CliRunner(), "--version", "1.2.3", "-o", str(folder))
-    return folder
-
-
 @pytest.mark.parametrize("name", sorted(ARTEFACTS))
 def test_rdf_artefacts_parse_and_carry_their_version(name: str, released: Path) -> None:
     graph = Graph().parse(released / name, format=ARTEFACTS[name])

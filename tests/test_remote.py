@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.server
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from calcinosis_kb.cli import app
 from calcinosis_kb.knowledgebase.errors import ExitCode
 
 from .conftest import ROOT
-from .servers import BULK_GRAPH, free_port, oxigraph_server, virtuoso_server
+from .servers import BULK_GRAPH, Answering, free_port, oxigraph_server, stand_in, virtuoso_server
 
 QUERIES = sorted(p.stem for p in (ROOT / "queries").glob("*.rq") if not p.name.startswith("qc-"))
 ALL_QUERIES = sorted(p.stem for p in (ROOT / "queries").glob("*.rq"))
@@ -35,15 +34,12 @@ def endpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 @pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
-def loaded_from_release(request: pytest.FixtureRequest,
-                        tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def loaded_from_release(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                        released: Path) -> Iterator[dict[str, str]]:
     """A server that kb never wrote to: the release's full Turtle file, put in by the server's own bulk
     loader (`oxigraph load`; Virtuoso's ld_dir and rdf_loader_run)."""
-    release = tmp_path_factory.mktemp("release") / "r"
-    result = CliRunner().invoke(app, ["release", "--version", "9.9.9", "-o", str(release)])
-    assert result.exit_code == 0, result.stderr
     server = oxigraph_server if request.param == "oxigraph" else virtuoso_server
-    with server(tmp_path_factory.mktemp(f"bulk-{request.param}"), bulk_load=release / "calcinosis-kb.ttl") as urls:
+    with server(tmp_path_factory.mktemp(f"bulk-{request.param}"), bulk_load=released / "calcinosis-kb.ttl") as urls:
         yield urls
 
 
@@ -83,25 +79,8 @@ def test_sparql_ask_remotely(endpoint: dict[str, str]) -> None:
 # --- failures, against stand-in servers on loopback ---------------------------------------------
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    body = b""
-    status = 200
-
-    def do_GET(self) -> None:
-        self.send_response(self.status)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def serve(status: int, body: bytes) -> tuple[http.server.HTTPServer, str]:
-    handler = type("Handler", (_Handler,), {"status": status, "body": body})
-    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    return stand_in(type("Handler", (Answering,), {"status": status, "body": body}))
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from calcinosis_kb.cli import app
 from calcinosis_kb.knowledgebase.errors import ExitCode
 
 from .conftest import ROOT
+from .servers import Answering, stand_in
 
 DOCUMENTED = {code.value for code in ExitCode} - {ExitCode.CRASH.value}
 """What kb may exit with on any input: everything the README documents except 'a bug in kb'."""
@@ -351,18 +351,12 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def serve(handler: type[http.server.BaseHTTPRequestHandler]) -> tuple[http.server.HTTPServer, str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/sparql"
-
-
 def test_a_push_that_fails_midway_leaves_the_remote_graph_as_it_was(runner: CliRunner) -> None:
     class Recorder(_Recorder):
         seen: ClassVar[list[str]] = []
 
     handler = Recorder
-    server, url = serve(handler)
+    server, url = stand_in(handler)
     try:
         result = runner.invoke(app, ["push", "--endpoint", url, "--graph", "http://example.org/kb"])
     finally:
@@ -391,7 +385,7 @@ class _Trickle(http.server.BaseHTTPRequestHandler):
 
 
 def test_timeout_bounds_the_whole_answer_of_a_trickling_endpoint(runner: CliRunner) -> None:
-    server, url = serve(_Trickle)
+    server, url = stand_in(_Trickle)
     started = time.monotonic()
     try:
         result = runner.invoke(app, ["query", "subtype-counts", "--endpoint", url, "--timeout", "3"])
@@ -404,8 +398,8 @@ def test_timeout_bounds_the_whole_answer_of_a_trickling_endpoint(runner: CliRunn
 @pytest.mark.parametrize(("answer", "printed"), [(b'{"boolean": "false"}', "false"), (b'{"boolean": false}', "false"),
                                                  (b'{"boolean": true}', "true")])
 def test_boolean_answers_are_booleans(answer: bytes, printed: str, runner: CliRunner) -> None:
-    handler = type("Ask", (_Answer,), {"body": answer})
-    server, url = serve(handler)
+    handler = type("Ask", (Answering,), {"body": answer})
+    server, url = stand_in(handler)
     try:
         result = runner.invoke(app, ["sparql", "--endpoint", url, "ASK { ?s ?p ?o }"])
     finally:
@@ -414,26 +408,13 @@ def test_boolean_answers_are_booleans(answer: bytes, printed: str, runner: CliRu
 
 
 def test_a_boolean_that_is_not_one_is_malformed(runner: CliRunner) -> None:
-    handler = type("Ask", (_Answer,), {"body": b'{"boolean": "maybe"}'})
-    server, url = serve(handler)
+    handler = type("Ask", (Answering,), {"body": b'{"boolean": "maybe"}'})
+    server, url = stand_in(handler)
     try:
         result = runner.invoke(app, ["sparql", "--endpoint", url, "ASK { ?s ?p ?o }"])
     finally:
         server.shutdown()
     one_line_failure(result, ExitCode.ENVIRONMENT, "malformed results", '"maybe"')
-
-
-class _Answer(http.server.BaseHTTPRequestHandler):
-    body = b""
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 class _RedirectLoop(http.server.BaseHTTPRequestHandler):
@@ -447,7 +428,7 @@ class _RedirectLoop(http.server.BaseHTTPRequestHandler):
 
 
 def test_a_redirect_loop_is_one_line(runner: CliRunner) -> None:
-    server, url = serve(_RedirectLoop)
+    server, url = stand_in(_RedirectLoop)
     try:
         result = runner.invoke(app, ["query", "subtype-counts", "--endpoint", url])
     finally:

@@ -19,7 +19,8 @@ from calcinosis_kb.knowledgebase.loading import load_ontology
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
 from calcinosis_kb.knowledgebase.namespaces import CCKB, MAPPING_PREFIXES, OBOINOWL, ONTOLOGY_IRI, shorten
 
-ROOT = Path(__file__).resolve().parents[1]
+from .conftest import RELEASE_VERSION, ROOT
+
 MAPPING_PROPERTIES = (OBOINOWL.hasDbXref, SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch,
                       SKOS.relatedMatch)
 
@@ -27,14 +28,6 @@ MAPPING_PROPERTIES = (OBOINOWL.hasDbXref, SKOS.exactMatch, SKOS.closeMatch, SKOS
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
     return load_ontology(KnowledgeBase.locate(ROOT))
-
-
-@pytest.fixture(scope="module")
-def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("sssom") / "7.8.9"
-    result = CliRunner().invoke(app, ["release", "--version", "7.8.9", "-o", str(folder)])
-    assert result.exit_code == 0, result.stderr
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +63,8 @@ def test_metadata(released: Path, ontology: Graph) -> None:
 
     mapping_set = parse_sssom_table(released / "calcinosis-kb.sssom.tsv")
     meta = mapping_set.metadata
-    assert meta["mapping_set_id"] == f"{ONTOLOGY_IRI}/releases/7.8.9/calcinosis-kb.sssom.tsv"
-    assert meta["mapping_set_version"] == "7.8.9"
+    assert meta["mapping_set_id"] == f"{ONTOLOGY_IRI}/releases/{RELEASE_VERSION}/calcinosis-kb.sssom.tsv"
+    assert meta["mapping_set_version"] == RELEASE_VERSION
     assert meta["license"] == str(ontology.value(URIRef(ONTOLOGY_IRI), URIRef("http://purl.org/dc/terms/license")))
     shipped = json.loads((released / "calcinosis-kb.prefixes.json").read_text())
     # The shipped prefix map covers every CURIE of the mapping set, so no --prefix is needed.

@@ -14,7 +14,6 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
 from calcinosis_kb import __version__
 from calcinosis_kb.interchange.parts import What
-from calcinosis_kb.knowledgebase.errors import InputFileError, KBError, KnowledgeError
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
 from calcinosis_kb.knowledgebase.namespaces import CCKB, ONTOLOGY_IRI, PREFIXES
 
@@ -39,6 +38,9 @@ class Selection:
     case_paths: list[Path]
     file_name: str
     version: str = __version__
+    classified: Graph | None = None
+    """The reasoner's results for these cases when the caller already has them (kb site): not
+    asked of the reasoner again."""
 
     @property
     def version_iri(self) -> str:
@@ -67,7 +69,7 @@ class Selection:
                 graph += declarations(self.ontology, cases)
                 graph += cases_header(self.ontology)
         if self.inferred:
-            graph += inferred_graph(self)
+            graph += self.classified if self.classified is not None else inferred_graph(self)
             if self.what is What.all:
                 from calcinosis_kb.querying.store import materialise
 
@@ -82,10 +84,12 @@ class Selection:
         return versioned(self.content, self.what, self.version, self.version_iri)
 
 
-def full_artefact(kb: KnowledgeBase, version: str = __version__) -> tuple[str, str]:
-    """The release's full artefact as `kb release` writes it: its file name and its RDF/XML."""
+def full_artefact(kb: KnowledgeBase, version: str = __version__, classified: Graph | None = None) -> tuple[str, str]:
+    """The release's full artefact as `kb release` writes it: its file name and its RDF/XML.
+    `classified`: the reasoner's results for the KB's cases, when the caller has them already."""
     name = f"{ARTEFACT}.owl"
-    return name, rdf_text(Selection(kb, What.all, True, kb.case_files, name, version).graph, "rdfxml")
+    selection = Selection(kb, What.all, True, kb.case_files, name, version, classified)
+    return name, rdf_text(selection.graph, "rdfxml")
 
 
 def versioned(content: Graph, what: What, version: str, version_iri: str) -> Graph:
@@ -202,11 +206,7 @@ def inferred_graph(selection: Selection) -> Graph:
     from calcinosis_kb.reasoning.infer import infer
 
     inference = infer(selection.kb, selection.case_paths, explain=False, ontology=selection.ontology)
-    if inference.errors:
-        first = inference.errors[0]
-        error_class: type[KBError] = InputFileError if first.exit_code == InputFileError.exit_code else KnowledgeError
-        raise error_class(f"{first.message} (--inferred needs every case classified; "
-                          f"{len(inference.errors)} file(s) or case(s) failed)")
+    inference.require_every_case("--inferred needs every case classified")
     return inference.inferred
 
 

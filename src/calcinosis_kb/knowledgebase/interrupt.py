@@ -5,6 +5,7 @@ product); run in a helper thread, the main thread stays free to take the interru
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,10 +14,11 @@ T = TypeVar("T")
 POLL_SECONDS = 0.1
 
 
-def run_interruptibly(work: Callable[[], T]) -> T:
+def run_interruptibly(work: Callable[[], T], timeout: float | None = None) -> T:
     """`work()`'s result or exception; a KeyboardInterrupt reaches the caller within POLL_SECONDS,
-    leaving the abandoned work to end with the process (a build's staging folder is named by the
-    process, so the next run removes it)."""
+    and after `timeout` seconds a TimeoutError does. The abandoned work ends with the process (a
+    blocked socket read cannot be cancelled; a build's staging folder is named by the process, so
+    the next run removes it)."""
     outcome: dict[str, Any] = {}
 
     def target() -> None:
@@ -27,8 +29,11 @@ def run_interruptibly(work: Callable[[], T]) -> T:
 
     worker = threading.Thread(target=target, name="kb-work", daemon=True)
     worker.start()
+    deadline = None if timeout is None else time.monotonic() + timeout
     while worker.is_alive():
-        worker.join(POLL_SECONDS)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise TimeoutError(f"not done within {timeout:g} s")
+        worker.join(POLL_SECONDS if deadline is None else min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
     if "error" in outcome:
         raise outcome["error"]
     result: T = outcome["result"]

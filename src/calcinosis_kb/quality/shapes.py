@@ -116,17 +116,17 @@ class RdfsIndex:
         return self.superproperties.get(prop, frozenset({prop}))
 
     def domains(self, prop: Node) -> frozenset[Node]:
-        found = self._domains.get(prop)
-        if found is None:
-            found = self._domains[prop] = frozenset(
-                d for p in self.properties_above(prop) for d in self.ontology.objects(p, RDFS.domain))
-        return found
+        return self._declared(prop, RDFS.domain, self._domains)
 
     def ranges(self, prop: Node) -> frozenset[Node]:
-        found = self._ranges.get(prop)
+        return self._declared(prop, RDFS.range, self._ranges)
+
+    def _declared(self, prop: Node, axiom: Node, known: dict[Node, frozenset[Node]]) -> frozenset[Node]:
+        """The classes `prop` and the properties above it declare as their domain or range."""
+        found = known.get(prop)
         if found is None:
-            found = self._ranges[prop] = frozenset(
-                r for p in self.properties_above(prop) for r in self.ontology.objects(p, RDFS.range))
+            found = known[prop] = frozenset(
+                c for p in self.properties_above(prop) for c in self.ontology.objects(p, axiom))
         return found
 
     def closed(self, classes: Iterable[Node]) -> set[Node]:

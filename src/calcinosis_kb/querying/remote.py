@@ -16,13 +16,13 @@ import math
 import os
 import re
 import socket
-import threading
 import urllib.error
 import uuid
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from calcinosis_kb.knowledgebase.errors import ExitCode, KBError, UsageError
+from calcinosis_kb.knowledgebase.interrupt import run_interruptibly
 from calcinosis_kb.knowledgebase.namespaces import curie
 from calcinosis_kb.knowledgebase.values import typed_text
 from calcinosis_kb.querying.named import with_values
@@ -78,23 +78,11 @@ class Endpoint:
 
     def _perform(self, wrapper: Any, what: str) -> bytes:
         """The response body. --timeout bounds the whole exchange, body included: an endpoint that
-        trickles bytes defeats a socket timeout, so the request runs in a thread with a deadline."""
-        outcome: dict[str, Any] = {}
-
-        def exchange() -> None:
-            try:
-                outcome["body"] = wrapper.query().response.read()
-            except BaseException as error:  # handed to the caller's thread, which reports it
-                outcome["error"] = error
-
-        worker = threading.Thread(target=exchange, name="sparql-request", daemon=True)
-        worker.start()
-        worker.join(self.timeout)
-        if worker.is_alive():  # left to die with the process: a blocked socket read cannot be cancelled
-            raise EndpointError(f"{self.url} did not answer {what} within {self.timeout:g} s (--timeout)")
-        if "error" in outcome:
-            self._explain(outcome["error"], what)
-        body: bytes = outcome["body"]
+        trickles bytes defeats a socket timeout, so the request runs apart, against a deadline."""
+        try:
+            body: bytes = run_interruptibly(lambda: wrapper.query().response.read(), timeout=self.timeout)
+        except Exception as failure:
+            self._explain(failure, what)
         return body
 
     def _explain(self, failure: BaseException, what: str) -> NoReturn:

@@ -21,7 +21,6 @@ from rdflib import Graph, URIRef
 
 from calcinosis_kb import __version__
 from calcinosis_kb.knowledgebase.cases import refuse_cases_in_several_files
-from calcinosis_kb.knowledgebase.errors import ExitCode, KBError
 from calcinosis_kb.knowledgebase.interrupt import run_interruptibly
 from calcinosis_kb.knowledgebase.location import KnowledgeBase, cache_root
 from calcinosis_kb.knowledgebase.namespaces import expand
@@ -166,12 +165,8 @@ def _build(kb: KnowledgeBase, folder: Path) -> None:
     from calcinosis_kb.reasoning.infer import infer
 
     inference = infer(kb, kb.case_files, explain=False)
-    if inference.errors:  # a store without some cases would give counts that silently miss them
-        first, others = inference.errors[0], len(inference.errors) - 1
-        more = f" (and {others} more file(s): kb validate lists them)" if others else ""
-        error = KBError(f"{first.message}{more}; queries run over every case, so fix this first")
-        error.exit_code = ExitCode(first.exit_code)
-        raise error
+    # a store without some cases would give counts that silently miss them
+    inference.require_every_case("queries run over every case, so fix this first")
     refuse_cases_in_several_files((URIRef(expand(r.case) or r.case), Path(r.file)) for r in inference.results)
     inferred = inference.inferred
     folder.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
 from calcinosis_kb.knowledgebase.cases import CaseFile, case_info, check_terms, find_cases, subclasses_of, word
-from calcinosis_kb.knowledgebase.errors import InconsistentError, KBError
+from calcinosis_kb.knowledgebase.errors import ExitCode, InconsistentError, KBError
 from calcinosis_kb.knowledgebase.expressions import Expression, label
 from calcinosis_kb.knowledgebase.loading import CaseReader, load_ontology, parse_case
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
@@ -81,6 +81,17 @@ class Inference:
     errors: list[FileError]
     inferred: Graph  # the inferred types and normalised values, for --format ttl
     notes: list[str] = field(default_factory=list)  # what converted input (a Phenopacket) left out
+
+    def require_every_case(self, needed_for: str) -> None:
+        """Raise the first file's problem, with its own exit code, for a use that needs every case
+        classified (a query store, an inferred export, the site): one line, saying what needed it."""
+        if not self.errors:
+            return
+        first, others = self.errors[0], len(self.errors) - 1
+        more = f" (and {others} more: kb validate lists them)" if others else ""
+        error = KBError(f"{first.message}{more}; {needed_for}")
+        error.exit_code = ExitCode(first.exit_code)
+        raise error
 
     def extend(self, other: Inference) -> None:
         self.results.extend(other.results)

@@ -172,7 +172,7 @@ class _Pages:
 
     def quality(self) -> str:
         quality = self.content.quality
-        report_counts = quality.report.counts() if quality.report is not None else {}
+        report_counts = quality.report.counts()
         disagreements = [c for c in quality.fidelity.cases if c.differences]
         return self.render("qc.html", "", content=self.content, quality=quality, report_counts=report_counts,
                            disagreements=disagreements)

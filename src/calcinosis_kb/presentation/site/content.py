@@ -85,9 +85,8 @@ class QueryView:
 class Quality:
     validation: Any | None
     """quality.validation.Report, or None when the build skipped validation (--no-validate)."""
-    report: Any | None
-    """quality.report's result, or None when that module is not installed."""
-    report_missing: bool
+    report: Any
+    """quality.report's Report on the release's full artefact."""
     fidelity: Fidelity
     facts: int = 0
     quoted: int = 0
@@ -129,10 +128,7 @@ def gather(kb: KnowledgeBase, validate: bool = True, progress: Callable[[str], N
     ontology = load_ontology(kb)
     say("classifying the cases")
     inference = infer(kb, kb.case_files, ontology=ontology)
-    if inference.errors:
-        from calcinosis_kb.knowledgebase.errors import KnowledgeError
-
-        raise KnowledgeError("the site needs every case classified: " + "; ".join(e.message for e in inference.errors))
+    inference.require_every_case("the site needs every case classified")
     say("reading the evidence")
     loaded = load_cases(kb)
     cases = [_case_view(kb, loaded, result) for result in inference.results]
@@ -275,21 +271,17 @@ def _queries(kb: KnowledgeBase) -> list[QueryView]:
 
 def _quality(kb: KnowledgeBase, inference: Inference, cases: list[CaseView], terms: dict[URIRef, Term],
              validate: bool) -> Quality:
-    report, missing = None, False
-    try:
-        from calcinosis_kb.quality import report as report_module
-    except ImportError:
-        missing = True
-    else:
-        from calcinosis_kb.interchange.artefacts import full_artefact
+    from calcinosis_kb.interchange.artefacts import full_artefact
+    from calcinosis_kb.quality.report import report as run_report
 
-        report = report_module.report(kb, None, full_artefact)
+    # the artefact's inferred part is the classification the pages show: not reasoned out again
+    report = run_report(kb, None, lambda kb: full_artefact(kb, classified=inference.inferred))
     validation = None
     if validate:
         from calcinosis_kb.quality.validation import validate as run_validation
 
         validation = run_validation(kb)
-    quality = Quality(validation, report, missing, fidelity(inference))
+    quality = Quality(validation, report, fidelity(inference))
     not_found = {p.entity for p in validation.problems if p.check == "quote"} if validation else set()
     for view in cases:
         facts = {str(row["fact"]): bool(row["quote"]) for row in view.evidence}
