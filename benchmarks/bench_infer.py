@@ -6,7 +6,8 @@
 
 Prints cases per second, peak memory (of this process, JVM included), agreement with the
 subtype each synthetic case was built to have, identity with HermiT classifying the whole
-ABox at once (the reference, on a sample) and the cold end-to-end time of one case.
+ABox at once (the reference, on a sample) and the cold end-to-end time of one case, with the
+JVM's class cache (trained first if missing) and without it, run alternately.
 The machines are shared and noisy: compare figures from one run, not across runs."""
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -69,15 +72,81 @@ def whole_abox_reference(kb: KnowledgeBase, files: list[Path], sample: int) -> d
     return found
 
 
-def cold_single_case(runs: int) -> float:
-    kb_command = Path(sys.executable).with_name("kb")
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([str(kb_command), "infer", str(ROOT / "cases" / "carrascosa2011.ttl")], check=True,
-                       capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def kb_command() -> list[str]:
+    return [str(Path(sys.executable).with_name("kb"))]
+
+
+def trained_class_cache(timeout: float = 300) -> Path | None:
+    """The JVM's class cache (AOT cache) in the user's cache folder, trained first if it is missing:
+    kb trains it in the background after the second run that finds none."""
+    from calcinosis_kb.reasoning.classcache import class_cache
+    from calcinosis_kb.reasoning.jvm import _import_jpype, _jvm_setup
+
+    cache = class_cache(*_jvm_setup(_import_jpype()))
+    if cache is None:
+        return None
+    deadline = time.perf_counter() + timeout
+    while not cache.path.is_file() and time.perf_counter() < deadline:
+        if not cache.path.with_suffix(".lock").exists():
+            subprocess.run([*kb_command(), "infer", str(ROOT / "cases" / "carrascosa2011.ttl")], check=True,
+                           capture_output=True)
+        time.sleep(1)
+    return cache.path if cache.path.is_file() else None
+
+
+def without_class_cache(folder: Path) -> dict[str, str]:
+    """An environment whose cache folder has the parsed ontology but can hold no class cache (its
+    jvm/ is a file): the cold start as it was before the cache."""
+    from calcinosis_kb.knowledgebase.location import cache_root
+
+    shutil.copytree(cache_root() / "ontology", folder / "ontology")
+    (folder / "jvm").write_text("no class cache here\n")
+    return {**os.environ, "CALCINOSIS_KB_CACHE": str(folder)}
+
+
+def cold_runs(command: list[str], runs: int) -> tuple[float, float]:
+    """Median seconds of a cold `kb ...` with the class cache and without it, run alternately."""
+    trained_class_cache()
+    with tempfile.TemporaryDirectory(prefix="kb-bench-cold-") as folder:
+        environments = [dict(os.environ), without_class_cache(Path(folder))]
+        times: list[list[float]] = [[], []]
+        for _ in range(runs):
+            for number, environment in enumerate(environments):
+                start = time.perf_counter()
+                subprocess.run([*kb_command(), *command], check=True, capture_output=True, env=environment)
+                times[number].append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
+def cold_single_case(runs: int) -> tuple[float, float]:
+    return cold_runs(["infer", str(ROOT / "cases" / "carrascosa2011.ttl")], runs)
+
+
+COLD_TARGET = 0.8
+"""Seconds for a cold one-case `kb infer` (issue 15)."""
+
+OLD_REV = "674ac01"
+"""The package before the cold-start work (no class cache, curies and numpy loaded on every run)."""
+
+
+def cold_old_and_new(rev: str, runs: int) -> tuple[float, float]:
+    """Median seconds of a cold one-case `kb infer`: the package at `rev` (its src/ from git, run
+    against the same installed dependencies and ontology cache) and this checkout, alternately."""
+    case = str(ROOT / "cases" / "carrascosa2011.ttl")
+    trained_class_cache()
+    with tempfile.TemporaryDirectory(prefix="kb-bench-old-") as folder:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"], check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+        old_environment = {**os.environ, "PYTHONPATH": str(Path(folder) / "src")}
+        commands = [([sys.executable, "-m", "calcinosis_kb.cli", "infer", case], old_environment),
+                    ([*kb_command(), "infer", case], dict(os.environ))]
+        times: list[list[float]] = [[], []]
+        for _ in range(runs):
+            for number, (command, environment) in enumerate(commands):
+                start = time.perf_counter()
+                subprocess.run(command, check=True, capture_output=True, env=environment, cwd=folder)
+                times[number].append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def main() -> None:
@@ -87,6 +156,7 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="also compute why / why not / missing")
     parser.add_argument("--reference", type=int, default=300, help="sample size for the whole-ABox reference (0: skip)")
     parser.add_argument("--cold", type=int, default=5, help="runs of a cold one-case `kb infer` (0: skip)")
+    parser.add_argument("--old-rev", default=OLD_REV, help=f"the old path of the cold run (default {OLD_REV})")
     parser.add_argument("--jobs", default="0", help="worker processes, comma-separated to compare (0: one per core)")
     args = parser.parse_args()
 
@@ -132,7 +202,13 @@ def main() -> None:
     if identical is not None:
         print(f"identical to whole ABox   {identical}/{len(reference)} (reference took {reference_seconds:.1f} s)")
     if args.cold:
-        print(f"cold one-case kb infer    {cold_single_case(args.cold):.2f} s (median of {args.cold})")
+        cached, uncached = cold_single_case(args.cold)
+        print(f"cold one-case kb infer    {cached:.2f} s with the JVM's class cache, {uncached:.2f} s without "
+              f"(median of {args.cold}, alternately)")
+        before, now = cold_old_and_new(args.old_rev, args.cold)
+        verdict = "met" if now <= COLD_TARGET else "missed"
+        print(f"cold one-case, old path   {now:.2f} s now, {before:.2f} s at {args.old_rev} (median of {args.cold}, "
+              f"alternately); target <= {COLD_TARGET} s: {verdict}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -536,3 +537,70 @@ def test_ctrl_c_stops_a_store_build_within_a_second(tmp_path: Path) -> None:
                            env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr
     assert not list((tmp_path / "cache").glob("*/.building-*")), "the interrupted build's folder is gone"
+
+
+# --- files and folders kb may not read ------------------------------------------------------------
+
+
+def _as_a_plain_user() -> list[str] | None:
+    """The prefix that runs a command where file modes apply: nothing for a plain user; for root
+    (whom modes do not stop), setpriv as nobody. None when that user cannot run kb here."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    probe = subprocess.run([*prefix, sys.executable, "-c", "import calcinosis_kb"], capture_output=True)
+    return prefix if probe.returncode == 0 else None
+
+
+@pytest.fixture
+def locked_kb() -> Iterator[tuple[list[str], Path]]:
+    """A knowledge base whose cases/ folder nobody but its owner may list or read, and a cache the
+    user may not write to (HOME's is root's, for root)."""
+    prefix = _as_a_plain_user()
+    if prefix is None:
+        pytest.skip("no way to run kb as a user whom file modes stop")
+    folder = Path(tempfile.mkdtemp(prefix="kb-locked-"))
+    folder.chmod(0o755)
+    copy = folder / "kb"
+    for name in ("ontology", "queries", "shapes", "sources"):
+        shutil.copytree(ROOT / name, copy / name)
+    (copy / "cases").mkdir()
+    shutil.copy(ROOT / "cases" / "bishop2010.ttl", copy / "cases")
+    (copy / "cases").chmod(0)
+    (folder / "cache").mkdir(mode=0o700)
+    try:
+        yield prefix, copy
+    finally:
+        (copy / "cases").chmod(0o755)
+        shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["infer", "{kb}/cases"], ExitCode.INPUT, "{kb}/cases: cannot be read: Permission denied"),
+    (["export", "--format", "turtle", "{kb}/cases"], ExitCode.INPUT, "{kb}/cases: cannot be read: Permission denied"),
+    (["infer", "{kb}/cases/bishop2010.ttl"], ExitCode.INPUT, "{kb}/cases/bishop2010.ttl: Permission denied"),
+    (["--kb", "{kb}", "cases"], ExitCode.INPUT, "{kb}/cases: cannot be read: Permission denied"),
+    (["--kb", "{kb}", "validate"], ExitCode.INPUT, "{kb}/cases: cannot be read: Permission denied"),
+])
+def test_an_unreadable_folder_is_one_line(args: list[str], code: int, message: str,
+                                          locked_kb: tuple[list[str], Path]) -> None:
+    prefix, kb = locked_kb
+    env = {**os.environ, "CALCINOSIS_KB_CACHE": str(kb.parent / "cache")}  # a cache it may not use: no matter
+    done = subprocess.run([*prefix, str(Path(sys.executable).with_name("kb")),
+                           *(a.format(kb=kb) for a in args)], capture_output=True, text=True, env=env)
+    assert done.returncode == code, done.stderr
+    assert done.stderr.strip().splitlines() == [f"kb: {message.format(kb=kb)}; check its permissions"]
+
+
+def test_a_cache_kb_may_not_use_only_loses_its_shortcuts(locked_kb: tuple[list[str], Path]) -> None:
+    prefix, kb = locked_kb
+    (kb / "cases").chmod(0o755)
+    env = {**os.environ, "CALCINOSIS_KB_CACHE": str(kb.parent / "cache")}
+    for command in (["cases", "--format", "json"], ["infer", "--no-explain", "--format", "json"]):
+        done = subprocess.run([*prefix, str(Path(sys.executable).with_name("kb")), "--kb", str(kb), *command],
+                              capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+        assert "bishop2010" in done.stdout

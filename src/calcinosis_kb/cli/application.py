@@ -78,7 +78,9 @@ def _os_error(error: OSError) -> tuple[str, ExitCode]:
     said = error.strerror or str(error)
     if error.filename is None:
         return f"cannot write the output: {said}", EnvironmentProblem.exit_code
-    if error.errno in (errno.ENOENT, errno.ENAMETOOLONG, errno.EACCES, errno.EISDIR, errno.ENOTDIR, errno.ELOOP):
+    if error.errno == errno.EACCES:
+        return f"{error.filename}: {said}; check its permissions", InputFileError.exit_code
+    if error.errno in (errno.ENOENT, errno.ENAMETOOLONG, errno.EISDIR, errno.ENOTDIR, errno.ELOOP):
         return f"{error.filename}: {said}; check the path", InputFileError.exit_code
     return f"{error.filename}: {said}", EnvironmentProblem.exit_code
 

@@ -24,7 +24,8 @@ def _export_formats() -> str:
 def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {_export_formats()}.", show_default=False)],
     files: Annotated[
-        list[Path] | None, typer.Argument(help="Case files or folders to export; none: the knowledge base's cases.")
+        list[Path] | None, typer.Argument(
+            readable=False, help="Case files or folders to export; none: the knowledge base's cases.")
     ] = None,
     output: Annotated[str | None, typer.Option(
         "--output", "-o", help="File to write (default: stdout). For phenopacket, a path ending in / (or an "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,11 +19,14 @@ from calcinosis_kb.cli.application import (
 from calcinosis_kb.knowledgebase.errors import ExitCode
 from calcinosis_kb.presentation.render import ROW_FORMATS, Format
 
+if TYPE_CHECKING:
+    from rdflib import Graph
+
 
 @app.command()
 def validate(
     files: Annotated[
-        list[Path] | None, typer.Argument(help="Case files to check; none: the whole knowledge base.")
+        list[Path] | None, typer.Argument(readable=False, help="Case files to check; none: the whole knowledge base.")
     ] = None,
     kb: KbOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
@@ -60,7 +63,8 @@ def validate(
 @app.command()
 def infer(
     files: Annotated[
-        list[Path] | None, typer.Argument(help="Case files or folders; none: the knowledge base's cases.")
+        list[Path] | None, typer.Argument(readable=False,
+                                          help="Case files or folders; none: the knowledge base's cases.")
     ] = None,
     kb: KbOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text, json or ttl.")] = Format.text,
@@ -72,28 +76,35 @@ def infer(
     """Classify cases into subtypes and patterns with HermiT; explain why, why not, and what is missing."""
 
     def action() -> None:
-        from calcinosis_kb.interchange.phenopackets.reading import read_case
         from calcinosis_kb.knowledgebase.loading import case_files_from
-        from calcinosis_kb.presentation.inference import render_inference
-        from calcinosis_kb.reasoning.infer import infer as do_infer
+        from calcinosis_kb.presentation.inference import render_inference_parts
+        from calcinosis_kb.reasoning.infer import infer_in_parts
 
         chosen = choose_format(fmt, (Format.text, Format.json, Format.ttl))
         knowledge_base = locate(kb)
         paths = case_files_from(files or [], knowledge_base)
         with progress_bar(len(paths)) as advance:
-            inference = do_infer(knowledge_base, paths, explain=explain, progress=advance, jobs=jobs,
-                                 read_json=read_case)
-        render_inference(inference, chosen)
-        for note in inference.notes:
+            parts = infer_in_parts(knowledge_base, paths, explain=explain, progress=advance, jobs=jobs,
+                                   read_json=_read_phenopacket if any(p.suffix.lower() == ".json" for p in paths)
+                                   else None)
+            rendered = render_inference_parts(parts, chosen)
+        for note in rendered.notes:
             typer.echo(f"kb: note: {note}", err=True)
-        for error in inference.errors:
+        for error in rendered.errors:
             typer.echo(f"kb: {error.message}", err=True)
-        if inference.errors:
-            codes = {e.exit_code for e in inference.errors}
-            raise typer.Exit(codes.pop() if not inference.results and len(codes) == 1
+        if rendered.errors:
+            codes = {e.exit_code for e in rendered.errors}
+            raise typer.Exit(codes.pop() if not rendered.cases and len(codes) == 1
                              else int(ExitCode.PROBLEMS_FOUND))
 
     run(action)
+
+
+def _read_phenopacket(path: Path, ontology: Graph) -> tuple[Graph, list[str]]:
+    """The Phenopacket reader, imported only when a .json file is given (protobuf is slow to load)."""
+    from calcinosis_kb.interchange.phenopackets.reading import read_case
+
+    return read_case(path, ontology)
 
 
 @app.command()

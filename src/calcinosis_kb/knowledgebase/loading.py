@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from calcinosis_kb.knowledgebase.errors import InputFileError
-from calcinosis_kb.knowledgebase.location import KnowledgeBase, cache_root
+from calcinosis_kb.knowledgebase.location import KnowledgeBase, cache_root, listed
 from calcinosis_kb.knowledgebase.namespaces import PREFIXES, is_iri
 
 
@@ -146,13 +146,13 @@ def load_ontology(kb: KnowledgeBase) -> Graph:
     if not files:
         raise InputFileError(f"{kb.root / 'ontology'}: no .ttl files")
     cached = _parsed_ontology_path(kb, files)
-    if cached is not None and cached.is_file():
+    if cached is not None:
         try:
             with cached.open("rb") as stream:
                 graph = pickle.load(stream)
             if isinstance(graph, Graph):
                 return graph
-        except Exception:  # a damaged or foreign cache file is only a missed shortcut: parse again
+        except Exception:  # a missing, unreadable, damaged or foreign cache file: only a missed shortcut
             pass
     graph = merge(parse_turtle(path) for path in files)
     if cached is not None:
@@ -196,7 +196,7 @@ def case_files_from(arguments: Iterable[Path], kb: KnowledgeBase) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(path.glob("*.ttl")))
+            files.extend(listed(path, "*.ttl"))
         elif path.exists():
             files.append(path)
         else:

@@ -13,6 +13,19 @@ SOURCES_ENV = "CALCINOSIS_KB_SOURCES"
 CACHE_ENV = "CALCINOSIS_KB_CACHE"
 
 
+def listed(folder: Path, pattern: str) -> list[Path]:
+    """The files of a folder that match a pattern, sorted; none when there is no such folder. A
+    folder kb may not list is an error: a glob over it would quietly find nothing."""
+    try:
+        with os.scandir(folder):
+            pass
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except PermissionError as error:
+        raise InputFileError(f"{folder}: cannot be read: {error.strerror}; check its permissions") from None
+    return sorted(folder.glob(pattern))
+
+
 def cache_root() -> Path:
     """Where kb keeps what it can rebuild (the query store, the parsed ontology, the JVM's class
     archive): CALCINOSIS_KB_CACHE, else the user's cache folder."""
@@ -51,20 +64,20 @@ class KnowledgeBase:
     def ontology_files(self) -> list[Path]:
         """The ontology's parts, then the declared source documents (sources/*.ttl): both are
         merged into the one ontology graph that cases are checked and reasoned against."""
-        return sorted((self.root / "ontology").glob("*.ttl")) + self.source_declarations
+        return listed(self.root / "ontology", "*.ttl") + self.source_declarations
 
     @property
     def source_declarations(self) -> list[Path]:
         """Source documents a curator declares in the KB folder, one Turtle file each."""
-        return sorted((self.root / "sources").glob("*.ttl"))
+        return listed(self.root / "sources", "*.ttl")
 
     @property
     def case_files(self) -> list[Path]:
-        return sorted((self.root / "cases").glob("*.ttl"))
+        return listed(self.root / "cases", "*.ttl")
 
     @property
     def query_files(self) -> list[Path]:
-        return sorted((self.root / "queries").glob("*.rq"))
+        return listed(self.root / "queries", "*.rq")
 
     @property
     def text_folders(self) -> list[Path]:

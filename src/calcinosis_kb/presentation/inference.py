@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rdflib import Graph
 from rich.console import Console
 from rich.markup import escape
 
 from calcinosis_kb.presentation.render import Format, emit_json, emit_rows, stdout_console
-from calcinosis_kb.reasoning.classify import CaseResult, Inference
+from calcinosis_kb.reasoning.classify import CaseResult, FileError, Inference
 
 AUDIT_COLUMNS = ["case", "source_label", "inferred_subtypes", "authors_subtypes", "status", "possible", "excluded",
                  "next_test", "inferred_patterns"]
@@ -14,16 +22,58 @@ VERDICTS = {"agrees": "[green]agrees[/green]", "disagrees": "[red]disagrees[/red
             "undetermined": "[yellow]undetermined[/yellow]", "no authors' subtype": ""}
 
 
-def render_inference(inference: Inference, fmt: Format) -> None:
+@dataclass
+class Rendered:
+    """What was printed of an inference given in parts, and what is left to say on stderr."""
+
+    cases: int = 0
+    errors: list[FileError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def render_inference_parts(parts: Iterable[Inference], fmt: Format) -> Rendered:
+    """Print each part as it comes and keep only its errors and notes, so that any number of cases
+    is printed in bounded memory. The output is the same as for the whole inference at once: one
+    JSON array, or one Turtle document whose prefixes are declared once, before their first use."""
+    rendered = Rendered()
+    console = stdout_console() if fmt not in (Format.json, Format.ttl) else None
+    declared: dict[str, str] = {}
+    for part in parts:
+        rendered.errors += part.errors
+        rendered.notes += part.notes
+        if fmt is Format.json:
+            for result in part.results:
+                item = json.dumps(result.as_dict(), indent=2, ensure_ascii=False, default=str)
+                sys.stdout.write(("[\n" if rendered.cases == 0 else ",\n") + textwrap.indent(item, "  "))
+                rendered.cases += 1
+        elif fmt is Format.ttl:
+            sys.stdout.write(_turtle_part(part.inferred, declared))
+            rendered.cases += len(part.results)
+        else:
+            assert console is not None
+            for result in part.results:
+                _case_text(console, result)
+                rendered.cases += 1
+        sys.stdout.flush()
     if fmt is Format.json:
-        emit_json([r.as_dict() for r in inference.results])
-        return
-    if fmt is Format.ttl:
-        print(inference.inferred.serialize(format="turtle"))
-        return
-    console = stdout_console()
-    for result in inference.results:
-        _case_text(console, result)
+        sys.stdout.write("\n]\n" if rendered.cases else "[]\n")
+    return rendered
+
+
+def _turtle_part(graph: Graph, declared: dict[str, str]) -> str:
+    """A part's Turtle without the prefix declarations an earlier part already made alike."""
+    lines = []
+    for line in graph.serialize(format="turtle").splitlines(keepends=True):
+        match = _PREFIX_LINE.match(line)
+        if match:
+            if declared.get(match["prefix"]) == match["iri"]:
+                continue
+            declared[match["prefix"]] = match["iri"]
+        lines.append(line)
+    return "".join(lines)
+
+
+_PREFIX_LINE = re.compile(r"@prefix (?P<prefix>[^:\s]*): <(?P<iri>[^>]*)> \.\s*$")
 
 
 def _case_text(console: Console, result: CaseResult) -> None:

@@ -4,7 +4,7 @@ large job, in worker processes."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from rdflib import Graph
@@ -38,20 +38,42 @@ def infer(
     worker processes (0: one per core) share a large job; results keep the order of `paths`.
     `read_json` reads a case file given as .json (the interchange layer passes its Phenopacket
     reader); without it such a file is refused."""
+    inference = Inference([], [], Graph())
+    for part in infer_in_parts(kb, paths, explain=explain, progress=progress, ontology=ontology, jobs=jobs,
+                               read_json=read_json):
+        inference.extend(part)
+    return inference
+
+
+def infer_in_parts(
+    kb: KnowledgeBase,
+    paths: Iterable[Path],
+    *,
+    explain: bool = True,
+    progress: Callable[[int], None] | None = None,
+    ontology: Graph | None = None,
+    jobs: int = 0,
+    read_json: CaseReader | None = None,
+) -> Iterator[Inference]:
+    """`infer`, handed out as it goes (a batch of cases, or a file from a worker) so that a caller
+    can print each part and let it go: memory stays bounded however many cases there are."""
     paths = list(paths)
     size = sum(p.stat().st_size for p in paths if p.is_file())
     workers = worker_count(jobs, len(paths), size)
     if workers > 1:
         from calcinosis_kb.reasoning.parallel import infer_in_workers
 
-        return infer_in_workers(kb, paths, explain=explain, progress=progress, workers=workers, read_json=read_json)
+        yield from infer_in_workers(kb, paths, explain=explain, progress=progress, workers=workers,
+                                    read_json=read_json)
+        return
     classifier = Classifier(kb, ontology, quick_start=size < SMALL_JOB_BYTES, read_json=read_json)
-    inference = Inference([], [], Graph())
+    done = 0
     for path in paths:
-        inference.extend(classifier.classify_file(path, explain))
+        for part in classifier.classify_file_in_parts(path, explain):
+            done += len(part.results)
+            yield part
         if progress is not None:
-            progress(len(inference.results))
-    return inference
+            progress(done)
 
 
 def worker_count(jobs: int, files: int, size: int) -> int:

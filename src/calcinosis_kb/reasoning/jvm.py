@@ -8,12 +8,16 @@ OWL API) that owlready2 ships, so both paths run the same reasoner."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -21,6 +25,7 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
 from calcinosis_kb.knowledgebase.errors import EnvironmentProblem, InconsistentError
+from calcinosis_kb.reasoning.classcache import class_cache, train_after_this_run
 from calcinosis_kb.reasoning.hermit import INSTALL_JAVA, Reasoned, check_java, java_major
 
 _lock = threading.Lock()
@@ -28,9 +33,11 @@ _started: dict[str, Any] = {}
 
 
 def _hermit_dir() -> Path:
-    import owlready2  # only to find its bundled HermiT jar
-
-    return Path(owlready2.__file__).parent / "hermit"
+    """owlready2's folder of its bundled HermiT jar, found without importing owlready2 (25 ms)."""
+    spec = importlib.util.find_spec("owlready2")
+    if spec is None or not spec.submodule_search_locations:
+        raise EnvironmentProblem("owlready2, which brings the HermiT reasoner, is not installed: reinstall kb")
+    return Path(next(iter(spec.submodule_search_locations))) / "hermit"
 
 
 def _jvm_library(java: str) -> str:
@@ -58,29 +65,56 @@ QUICK_START = ("-XX:TieredStopAtLevel=1",)
 here) but makes long batches slower, so batches skip it."""
 
 
+def _import_jpype() -> ModuleType:
+    """JPype's native module imports numpy, when installed, only to convert numpy scalars, which
+    kb never passes to Java; numpy costs a tenth of a second to import. Unless something imported
+    it already, numpy is refused while JPype loads (a None in sys.modules makes its import fail, as
+    Python's import system documents, and JPype then goes without) and allowed again after."""
+    refuse_numpy = "numpy" not in sys.modules and "jpype" not in sys.modules
+    if refuse_numpy:
+        sys.modules["numpy"] = None  # type: ignore[assignment]
+    try:
+        import jpype
+    finally:
+        if refuse_numpy and "numpy" in sys.modules and sys.modules["numpy"] is None:
+            del sys.modules["numpy"]
+    module: ModuleType = jpype
+    return module
+
+
+def _jvm_setup(jpype: ModuleType) -> tuple[str, list[str], list[str]]:
+    """The JVM library, the options every run starts it with, and its class path (JPype adds its
+    own jar at the end): what a class cache is made for."""
+    options = [*JVM_OPTIONS, *(NATIVE_ACCESS if java_major() >= NATIVE_ACCESS_SINCE else ())]
+    jars = [_hermit_dir() / "HermiT.jar", Path(str(jpype.__file__)).resolve().parents[1] / "org.jpype.jar"]
+    return _jvm_library(check_java()), options, [str(jar) for jar in jars]
+
+
 def _java(quick_start: bool = False) -> dict[str, Any]:
     """Start the JVM once per process (its options are fixed then) and import the classes used."""
-    java = check_java()  # cached; also guards a JVM started earlier in this process
+    check_java()  # cached; also guards a JVM started earlier in this process
     with _lock:
         if _started:
             return _started
-        import jpype
+        jpype = _import_jpype()
 
         if not jpype.isJVMStarted():
-            hermit = _hermit_dir()
-            options = [*JVM_OPTIONS, *(QUICK_START if quick_start else ()),
-                       *(NATIVE_ACCESS if java_major() >= NATIVE_ACCESS_SINCE else ()),
-                       f"-XX:ErrorFile={tempfile.gettempdir()}/kb-jvm-crash-%p.log"]
+            library, options, classpath = _jvm_setup(jpype)
+            cache = class_cache(library, options, classpath)
+            options += [*(QUICK_START if quick_start else ()), *(cache.jvm_options(_training_output) if cache else ()),
+                        f"-XX:ErrorFile={tempfile.gettempdir()}/kb-jvm-crash-%p.log"]
             # A Ctrl-C while the JVM starts could crash it (measured: 2 of 12 timed interrupts);
             # held back until it has started, then Python's KeyboardInterrupt handles it.
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
-                jpype.startJVM(_jvm_library(java), *options, classpath=[str(hermit / "HermiT.jar")],
-                               convertStrings=True, interrupt=False)
+                jpype.startJVM(library, *options, classpath=classpath[:1], convertStrings=True, interrupt=False)
             except OSError as error:
                 raise EnvironmentProblem(f"could not start the JVM ({error}): {INSTALL_JAVA}") from None
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            if cache is not None and _training_output is None and cache.wants_training():
+                _started["untrained"] = cache
+            _started["warming"] = _warm_up(jpype)
         _started.update(
             manager=jpype.JClass("org.semanticweb.owlapi.apibinding.OWLManager"),
             source=jpype.JClass("org.semanticweb.owlapi.io.StringDocumentSource"),
@@ -91,6 +125,35 @@ def _java(quick_start: bool = False) -> dict[str, Any]:
             hashset=jpype.JClass("java.util.HashSet"),
         )
         return _started
+
+
+WARM_UP = "org.semanticweb.HermiT.datatypes.DatatypeRegistry"
+"""Initialised in a thread of its own while the ontology is read: its datatype handlers build
+automata for the XML Schema types, a tenth of a second of the first reasoner's set-up. HermiT's
+datatypes use nothing of the OWL API, which the other thread is busy with, and the first reasoner
+waits for the thread (`WarmHermit._reasoner`), so the two never initialise the same classes."""
+
+
+def _warm_up(jpype: ModuleType) -> threading.Thread:
+    def load() -> None:  # JPype lets Python's lock go while Java runs
+        loader = jpype.JClass("java.lang.ClassLoader").getSystemClassLoader()
+        jpype.JClass("java.lang.Class").forName(WARM_UP, True, loader)
+
+    def initialise() -> None:
+        with contextlib.suppress(Exception):  # the first reasoner then meets the error itself
+            load()
+        # Left attached (as releasing a Java object would attach it again), the thread would hold
+        # up the JVM's shutdown as Python exits by 0.3 s; `load` has released its objects.
+        jpype.JClass("java.lang.Thread").detach()
+
+    thread = threading.Thread(target=initialise, name="kb-jvm-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+_training_output: Path | None = None
+"""Set only in the process that trains the class cache (classcache.train): where its JVM writes
+the cache at exit."""
 
 
 @dataclass
@@ -137,8 +200,11 @@ class WarmHermit:
         self.java = _java(quick_start)
         self.manager = self.java["manager"].createOWLOntologyManager()
         self.factory = self.manager.getOWLDataFactory()
-        document = self.java["source"](core.serialize(format="nt"))
-        self.ontology = self.manager.loadOntologyFromOntologyDocument(document)
+        ntriples = core.serialize(format="nt")
+        self.ontology = self.manager.loadOntologyFromOntologyDocument(self.java["source"](ntriples))
+        untrained = self.java.pop("untrained", None)
+        if untrained is not None:
+            train_after_this_run(untrained, ntriples)
         self.vocabulary = _Vocabulary(
             {str(p.getIRI()) for p in self.ontology.getObjectPropertiesInSignature()},
             {str(p.getIRI()) for p in self.ontology.getDataPropertiesInSignature()},
@@ -150,7 +216,15 @@ class WarmHermit:
         self.superclasses = asserted_superclasses(core)
 
     def _reasoner(self) -> Any:
+        warming: threading.Thread | None = self.java.get("warming")
+        if warming is not None:
+            warming.join()
         return self.java["reasoner"](self.java["configuration"](), self.ontology)
+
+    def _individual(self, value: str) -> Any:
+        """A case's individual. Its IRI is not kept, as the ontology's are: the cases of a large
+        file come and go, and keeping theirs would grow with the file."""
+        return self.factory.getOWLNamedIndividual(self.java["iri"].create(value))
 
     def _iri(self, value: str) -> Any:
         iri = self._iris.get(value)
@@ -163,12 +237,12 @@ class WarmHermit:
         for subject, predicate, obj in triples:
             if isinstance(subject, BNode):
                 continue
-            individual = f.getOWLNamedIndividual(self._iri(str(subject)))
+            individual = self._individual(str(subject))
             prop = str(predicate)
             if predicate == RDF.type and isinstance(obj, URIRef):
                 axioms.add(f.getOWLClassAssertionAxiom(f.getOWLClass(self._iri(str(obj))), individual))
             elif prop in self.vocabulary.object_properties and isinstance(obj, URIRef):
-                target = f.getOWLNamedIndividual(self._iri(str(obj)))
+                target = self._individual(str(obj))
                 axioms.add(f.getOWLObjectPropertyAssertionAxiom(f.getOWLObjectProperty(self._iri(prop)), individual,
                                                                 target))
             elif prop in self.vocabulary.data_properties and isinstance(obj, Literal):
@@ -247,7 +321,7 @@ class WarmHermit:
             if not reasoner.isConsistent():
                 raise InconsistentError("the reasoner (HermiT) found the facts inconsistent with the ontology")
             for case, graph in cases:
-                individual = f.getOWLNamedIndividual(self._iri(str(case)))
+                individual = self._individual(str(case))
                 entailed = {iri for iri, cls in targets
                             if reasoner.isEntailed(f.getOWLClassAssertionAxiom(cls, individual))}
                 # Excluded: the facts prove the case outside the definition (the differential).

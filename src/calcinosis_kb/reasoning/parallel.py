@@ -19,7 +19,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from calcinosis_kb.knowledgebase.errors import EnvironmentProblem
-from calcinosis_kb.knowledgebase.loading import CaseReader, load_ontology
+from calcinosis_kb.knowledgebase.loading import CaseReader, load_ontology, new_graph
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
 from calcinosis_kb.reasoning.classify import Classifier, Inference
 from calcinosis_kb.reasoning.hermit import check_java
@@ -50,12 +50,13 @@ def infer_in_workers(
     progress: Callable[[int], None] | None,
     workers: int,
     read_json: CaseReader | None = None,
-) -> Inference:
-    """Classify the files in `workers` processes; results come back in the order of `paths`."""
+) -> Iterator[Inference]:
+    """Classify the files in `workers` processes; each file's results come back as it is done,
+    in the order of `paths`."""
     # What would stop every worker as it starts is found here first, and said in one line.
     check_java()
     load_ontology(kb)
-    combined = Inference([], [], Graph())
+    done = 0
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                initargs=(kb.root, read_json))
@@ -63,12 +64,14 @@ def infer_in_workers(
         with _workers_ignore_ctrl_c():
             results = pool.map(_classify_file, paths, [explain] * len(paths))  # starts the workers
         for inference, triples in results:
-            combined.extend(inference)
+            inference.inferred = new_graph()
             for triple in triples:
-                combined.inferred.add(triple)  # type: ignore[arg-type]
+                inference.inferred.add(triple)  # type: ignore[arg-type]
+            done += len(inference.results)
+            yield inference
             if progress is not None:
-                progress(len(combined.results))
-    except KeyboardInterrupt:
+                progress(done)
+    except (KeyboardInterrupt, GeneratorExit):
         for process in list(getattr(pool, "_processes", {}).values()):  # no public way to stop them now
             process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
@@ -79,7 +82,6 @@ def infer_in_workers(
                                  "run with --jobs 1 to classify in this process") from None
     else:
         pool.shutdown(wait=True)
-    return combined
 
 
 @contextmanager
