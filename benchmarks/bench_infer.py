@@ -138,8 +138,9 @@ def cold_old_and_new(rev: str, runs: int) -> tuple[float, float]:
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"], check=True, capture_output=True)
         subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
         old_environment = {**os.environ, "PYTHONPATH": str(Path(folder) / "src")}
-        commands = [([sys.executable, "-m", "calcinosis_kb.cli", "infer", case], old_environment),
-                    ([*kb_command(), "infer", case], dict(os.environ))]
+        # --kb: the old package's own folder (the extracted src/) holds no ontology
+        commands = [([sys.executable, "-m", "calcinosis_kb.cli", "--kb", str(ROOT), "infer", case], old_environment),
+                    ([*kb_command(), "--kb", str(ROOT), "infer", case], dict(os.environ))]
         times: list[list[float]] = [[], []]
         for _ in range(runs):
             for number, (command, environment) in enumerate(commands):

@@ -259,10 +259,13 @@ def test_an_inconsistent_case_stops_the_query_instead_of_vanishing_from_counts(r
 
 def interrupt_after(args: list[str], seconds: float, env: dict[str, str] | None = None,
                     workers: int = 0) -> tuple[int, str, float]:
-    """Run kb, wait `seconds` (and until it has `workers` child processes), then Ctrl-C it."""
+    """Run kb, wait `seconds` (and until it has `workers` child processes), then Ctrl-C it. Its
+    SIGINT is reset to the default first: a shell starts a background job (`pytest &`) with Ctrl-C
+    ignored, which its children inherit, and Python then never turns it into KeyboardInterrupt."""
     process = subprocess.Popen([sys.executable, "-m", "calcinosis_kb.cli", *args], stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True, start_new_session=True,
-                               env={**os.environ, **(env or {})})
+                               env={**os.environ, **(env or {})},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while workers and time.monotonic() < deadline and process.poll() is None:
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
@@ -270,11 +273,16 @@ def interrupt_after(args: list[str], seconds: float, env: dict[str, str] | None 
             break
         time.sleep(0.2)
     time.sleep(seconds)
-    assert process.poll() is None, "finished before the interrupt: give it more work"
-    sent = time.monotonic()
-    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole process group
-    _, stderr = process.communicate(timeout=60)
-    return process.returncode, stderr, time.monotonic() - sent
+    try:
+        assert process.poll() is None, "finished before the interrupt: give it more work"
+        sent = time.monotonic()
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole process group
+        _, stderr = process.communicate(timeout=60)
+        return process.returncode, stderr, time.monotonic() - sent
+    finally:
+        if process.poll() is None:  # not stopped: not left running after the test
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def test_ctrl_c_in_parallel_inference_is_one_line(tmp_path: Path) -> None:
