@@ -132,17 +132,24 @@ def mutants(count: int, seed: int) -> Iterator[tuple[str, bytes]]:
         yield f"{number}-{kind}-{source.stem}", mutated
 
 
-def test_fuzzed_case_files_never_crash(runner: CliRunner, tmp_path: Path) -> None:
-    """A bounded mutational fuzz run (fixed seed, so a failure can be replayed): kb infer on each
-    mutant ends with a documented exit code and at most one line per problem, never a traceback."""
+def fuzz_crashes(runner: CliRunner, tmp_path: Path, command: list[str], count: int, seed: int) -> list[str]:
+    """`kb COMMAND MUTANT` on each of `count` seeded mutants: those that crashed, exited with an
+    undocumented code or printed a traceback, one line each (the seed replays a failure)."""
     crashes = []
-    for name, content in mutants(60, seed=20261130):
+    for name, content in mutants(count, seed):
         path = tmp_path / f"{name}.ttl"
         path.write_bytes(content)
-        result = runner.invoke(app, ["infer", "--no-explain", str(path)])
+        result = runner.invoke(app, [*command, str(path)])
         crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
         if crashed or result.exit_code not in DOCUMENTED or "Traceback" in result.stdout + result.stderr:
             crashes.append(f"{name}: exit {result.exit_code}: {result.exception!r} {result.stderr[:200]}")
+    return crashes
+
+
+def test_fuzzed_case_files_never_crash(runner: CliRunner, tmp_path: Path) -> None:
+    """A bounded mutational fuzz run (fixed seed, so a failure can be replayed): kb infer on each
+    mutant ends with a documented exit code and at most one line per problem, never a traceback."""
+    crashes = fuzz_crashes(runner, tmp_path, ["infer", "--no-explain"], 60, seed=20261130)
     assert not crashes, "\n".join(crashes)
 
 
@@ -515,14 +522,7 @@ def test_validate_names_a_case_declared_in_two_files(runner: CliRunner, tmp_path
 def test_fuzzed_case_files_never_crash_validate(runner: CliRunner, tmp_path: Path) -> None:
     """The same kind of fuzz run through kb validate, which reads files its own way (fewer mutants:
     each runs the shapes and the reasoner)."""
-    crashes = []
-    for name, content in mutants(50, seed=20261201):
-        path = tmp_path / f"{name}.ttl"
-        path.write_bytes(content)
-        result = runner.invoke(app, ["validate", str(path)])
-        crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
-        if crashed or result.exit_code not in DOCUMENTED or "Traceback" in result.stdout + result.stderr:
-            crashes.append(f"{name}: exit {result.exit_code}: {result.exception!r} {result.stderr[:200]}")
+    crashes = fuzz_crashes(runner, tmp_path, ["validate"], 50, seed=20261201)
     assert not crashes, "\n".join(crashes)
 
 

@@ -34,13 +34,14 @@ from calcinosis_kb.knowledgebase.normalise import normalise
 LARGE_FILE_BYTES = 1_000_000
 """Turtle case files larger than this (about 1,100 synthetic cases, a hundred real ones) are read in
 batches: parsed whole, such a file already takes about 300 MB; a smaller one would spend more on
-the store than it saves."""
+the table than it saves."""
 
 CHECK_CHUNK_TRIPLES = 10_000
 """Triples checked together (numbers, terms) in the first pass over a large file."""
 
 IRI, BLANK, LITERAL = 0, 1, 2
 """The kinds of term in the table; a node is written `<iri>` or `_:id`, so either kind is a key."""
+
 
 def is_large_case_file(path: Path) -> bool:
     try:
@@ -146,7 +147,7 @@ def open_large_case_file(path: Path) -> Iterator[LargeCaseFile]:
 
 
 def _parse(path: Path) -> Iterator[Any]:
-    """The file's triples in its order. It is decoded here, strictly: the store's parser would
+    """The file's triples in its order. It is decoded here, strictly: pyoxigraph's parser would
     read bytes that are not UTF-8 without a word."""
     import pyoxigraph
 

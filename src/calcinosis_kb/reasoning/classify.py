@@ -36,7 +36,7 @@ a model of the whole batch, so it grows with the batch while the set-up shrinks 
 cases explained, same run: 53 ms per case at 50, 26 at 20, 20 at 10, 22 at 5; identical results)."""
 
 LARGE_FILE_BATCH = 200
-"""Cases of a large file taken out of its store at a time (several reasoner batches)."""
+"""Cases of a large file taken out of its table at a time (several reasoner batches)."""
 
 @dataclass
 class CaseResult:
@@ -208,32 +208,27 @@ class Classifier:
         """The cases of one file a batch at a time, so that a caller can pass each on and let it go:
         a large file is read a batch at a time too (knowledgebase.streaming), in bounded memory. A
         problem with the file is found before the first batch, and is then the only part."""
-        if is_large_case_file(path):
-            yield from self._classify_large_file(path, explain)
-            return
         try:
+            if is_large_case_file(path):
+                with open_large_case_file(path) as large:
+                    large.check(self.ontology, LARGE_FILE_BATCH)
+                    for case_file in large.batches(self.ontology, LARGE_FILE_BATCH):
+                        yield from self._classify_case_file(case_file, explain)
+                return
             case_file, notes = read_case_file(path, self.ontology, self.read_json)
         except KBError as error:
             yield Inference([], [FileError(str(path), error.message, int(error.exit_code))], new_graph())
             return
-        size, subjects = EXPLAINED_BATCH if explain else BATCH, set(case_file.graph.subjects())
-        for start in range(0, len(case_file.cases), size):
-            part = self._classify_cases(case_file, case_file.cases[start:start + size], explain, subjects)
-            if start == 0:
+        for number, part in enumerate(self._classify_case_file(case_file, explain)):
+            if number == 0:
                 part.notes = notes
             yield part
 
-    def _classify_large_file(self, path: Path, explain: bool) -> Iterator[Inference]:
-        try:
-            with open_large_case_file(path) as large:
-                large.check(self.ontology, LARGE_FILE_BATCH)
-                size = EXPLAINED_BATCH if explain else BATCH
-                for case_file in large.batches(self.ontology, LARGE_FILE_BATCH):
-                    subjects = set(case_file.graph.subjects())
-                    for start in range(0, len(case_file.cases), size):
-                        yield self._classify_cases(case_file, case_file.cases[start:start + size], explain, subjects)
-        except KBError as error:
-            yield Inference([], [FileError(str(path), error.message, int(error.exit_code))], new_graph())
+    def _classify_case_file(self, case_file: CaseFile, explain: bool) -> Iterator[Inference]:
+        """A file's cases (or a large file's batch of them), one reasoner's batch at a time."""
+        size, subjects = EXPLAINED_BATCH if explain else BATCH, set(case_file.graph.subjects())
+        for start in range(0, len(case_file.cases), size):
+            yield self._classify_cases(case_file, case_file.cases[start:start + size], explain, subjects)
 
     def _classify_cases(self, case_file: CaseFile, cases: list[URIRef], explain: bool,
                         subjects: set[Node]) -> Inference:
