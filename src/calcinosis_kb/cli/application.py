@@ -6,6 +6,7 @@ function and rendering the result."""
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import os
 import sys
@@ -164,3 +165,8 @@ def entrypoint() -> None:
     except BrokenPipeError:  # `kb ... | head`: the reader has gone, nothing is left to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    finally:
+        # Python's last cyclic collection, as it exits, would walk every object still alive (the
+        # ontology's graph among them) to free memory the process is about to give back anyway:
+        # 0.05 s of a one-case `kb infer`. Frozen, they are left out of it.
+        gc.freeze()

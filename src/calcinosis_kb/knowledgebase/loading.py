@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import re
 import sys
-import tempfile
-import time
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,7 +14,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from calcinosis_kb.knowledgebase.errors import InputFileError
-from calcinosis_kb.knowledgebase.location import KnowledgeBase, cache_root, listed
+from calcinosis_kb.knowledgebase.location import KnowledgeBase, cache_root, keep_in_cache, listed
 from calcinosis_kb.knowledgebase.namespaces import PREFIXES, is_iri
 
 
@@ -145,7 +142,7 @@ def load_ontology(kb: KnowledgeBase) -> Graph:
     files = kb.ontology_files
     if not files:
         raise InputFileError(f"{kb.root / 'ontology'}: no .ttl files")
-    cached = _parsed_ontology_path(kb, files)
+    cached = ontology_cache_path(kb, "pickle")
     if cached is not None:
         try:
             with cached.open("rb") as stream:
@@ -156,36 +153,23 @@ def load_ontology(kb: KnowledgeBase) -> Graph:
             pass
     graph = merge(parse_turtle(path) for path in files)
     if cached is not None:
-        _keep(cached, pickle.dumps(graph, protocol=pickle.HIGHEST_PROTOCOL))
+        keep_in_cache(cached, pickle.dumps(graph, protocol=pickle.HIGHEST_PROTOCOL))
     return graph
 
 
-def _parsed_ontology_path(kb: KnowledgeBase, files: list[Path]) -> Path | None:
+def ontology_cache_path(kb: KnowledgeBase, kind: str) -> Path | None:
+    """Where something made from the KB's ontology (its parsed graph, `kind` "pickle"; the
+    reasoner's reading of it) is kept: one file per state of the ontology's files and version."""
     from calcinosis_kb import __version__
 
     try:
         digest = hashlib.sha256(f"{__version__}\0{sys.version_info[:2]}\0{kb.root}".encode())
-        for path in files:
+        for path in kb.ontology_files:
             status = path.stat()
             digest.update(f"{path.name}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
     except OSError:
         return None
-    return cache_root() / "ontology" / f"{digest.hexdigest()[:24]}.pickle"
-
-
-def _keep(path: Path, data: bytes) -> None:
-    """Write a cache file atomically; a cache that cannot be written is simply not kept."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("*.pickle"):  # one ontology per KB folder and version is enough
-            if old != path and old.stat().st_mtime < time.time() - 7 * 86400:
-                old.unlink(missing_ok=True)
-        handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(staging, path)
-    except OSError:
-        pass
+    return cache_root() / "ontology" / f"{digest.hexdigest()[:24]}.{kind}"
 
 
 def case_files_from(arguments: Iterable[Path], kb: KnowledgeBase) -> list[Path]:

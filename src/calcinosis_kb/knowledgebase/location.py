@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,26 @@ def cache_root() -> Path:
         return Path(os.environ[CACHE_ENV])
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return base / "calcinosis-kb"
+
+
+CACHE_KEPT_SECONDS = 7 * 86400
+"""How long a cache file of an older ontology or version is kept beside the current one."""
+
+
+def keep_in_cache(path: Path, data: bytes) -> None:
+    """Write a cache file atomically, and drop week-old files of its kind (its suffix) beside it:
+    one per KB folder and version is enough. A cache that cannot be written is simply not kept."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob(f"*{path.suffix}"):
+            if old != path and old.stat().st_mtime < time.time() - CACHE_KEPT_SECONDS:
+                old.unlink(missing_ok=True)
+        handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(staging, path)
+    except OSError:
+        pass
 
 
 def embedded_root() -> Path:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from calcinosis_kb.knowledgebase.errors import KnowledgeError
 from calcinosis_kb.knowledgebase.namespaces import CCKB, curie
+from calcinosis_kb.knowledgebase.ucum import registry as ucum_registry
+from calcinosis_kb.knowledgebase.ucum import ucum_problem
 
 PRODUCT_ANALYTES = ("Ca", "P")
 """The analytes whose canonical values multiply into the calcium-phosphate product."""
@@ -56,33 +57,6 @@ def _molar_mass(symbol: str) -> Decimal:
     return Decimal(str(element.mass))
 
 
-@lru_cache(maxsize=1)
-def _ucum_parser() -> Any:
-    from ucumvert import get_ucum_parser
-
-    return get_ucum_parser()
-
-
-@lru_cache(maxsize=1)
-def _ucum_registry() -> Any:
-    from ucumvert import PintUcumRegistry
-
-    return PintUcumRegistry()
-
-
-@lru_cache(maxsize=256)
-def ucum_problem(code: str) -> str | None:
-    """Why `code` is not a UCUM unit code (ucumvert's grammar), or None if it is one."""
-    if not code.strip():
-        return "no unit code"
-    try:
-        _ucum_parser().parse(code.strip())
-    except Exception:  # ucumvert raises lark's errors, which have no common public base
-        return (f"{code!r} is not a UCUM unit code; write the unit as UCUM spells it (mg/dL, mmol/L, "
-                "meq/L, pg/mL, ng/dL, U/L, mL/min/{1.73_m2}; see https://ucum.org)")
-    return None
-
-
 def convert(value: Decimal, unit: str, target: str, analyte: str | None, charge: int | None = None) -> Decimal:
     """`value` in `unit` expressed in `target`: any two UCUM units of the same kind, mass and
     substance concentrations by the analyte's molar mass, equivalents by its ion's charge."""
@@ -102,7 +76,7 @@ def _factor(source: str, target: str, analyte: str | None, charge: int | None) -
         problem = ucum_problem(code)
         if problem is not None:
             raise ValueError(problem)
-    registry = _ucum_registry()
+    registry = ucum_registry()
     have, want = registry.from_ucum(source), registry.from_ucum(target)
     if "equivalent" in str(have.units) and "equivalent" not in str(want.units):
         if not charge:

@@ -22,7 +22,7 @@ from calcinosis_kb.knowledgebase.cases import (
 )
 from calcinosis_kb.knowledgebase.errors import KBError
 from calcinosis_kb.knowledgebase.literals import check_numbers
-from calcinosis_kb.knowledgebase.loading import load_ontology, merge, parse_turtle
+from calcinosis_kb.knowledgebase.loading import load_ontology, merge, ontology_cache_path, parse_turtle
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
 from calcinosis_kb.knowledgebase.namespaces import CCKB, SRC, curie
 from calcinosis_kb.knowledgebase.normalise import UnitError, normalise
@@ -75,12 +75,16 @@ def validate(kb: KnowledgeBase, case_paths: list[Path] | None = None) -> Report:
     whole = case_paths is None
     paths = kb.case_files if case_paths is None else case_paths
     ontology, problems = _ontology(kb)
-    reading = _Reading(kb, ontology, paths, whole)
+    # What is made from the ontology alone is kept between runs, when all its files could be read.
+    kept_index, kept_reading = (None, None) if problems else (ontology_cache_path(kb, "rdfs.pickle"),
+                                                               ontology_cache_path(kb, "ontology.ofn"))
+    reading = _Reading(kb, ontology, paths, whole, kept_index)
     # Reading the files in a thread while the JVM starts saved nothing (measured: 2.10 s either
     # way for one file): JPype holds Python's lock for much of the JVM's start.
     reading.run()
     size = sum(path.stat().st_size for path in paths if path.is_file())
-    consistency = ConsistencyCheck(ontology, unsatisfiable=whole, quick_start=size < SMALL_JOB_BYTES)
+    consistency = ConsistencyCheck(ontology, unsatisfiable=whole, quick_start=size < SMALL_JOB_BYTES,
+                                   kept=kept_reading)
     problems += reading.problems
     for entry in reading.files:
         problems += entry.before + entry.shacl + entry.after
@@ -101,8 +105,10 @@ class _Reading:
     units, each file's problems in the order of its checks; with the whole knowledge base, the
     QC queries and the ontology's quotes."""
 
-    def __init__(self, kb: KnowledgeBase, ontology: Graph, paths: list[Path], whole: bool) -> None:
+    def __init__(self, kb: KnowledgeBase, ontology: Graph, paths: list[Path], whole: bool,
+                 kept_index: Path | None = None) -> None:
         self.kb, self.ontology, self.paths, self.whole = kb, ontology, paths, whole
+        self.kept_index = kept_index
         self.problems: list[Problem] = []
         self.files: list[_FileCheck] = []
         self.ontology_problems: list[Problem] = []
@@ -123,7 +129,7 @@ class _Reading:
             self._read(entry, texts_at_hand)
         # The shapes of all the files are checked in one run, once every file is read.
         read = [entry for entry in self.files if entry.graph is not None]
-        for entry, found in zip(read, _shacl(read, ontology, shapes), strict=True):
+        for entry, found in zip(read, _shacl(read, ontology, shapes, self.kept_index), strict=True):
             entry.shacl = found
             assert entry.graph is not None
             entry.graph += entry.derived  # the normalised values, which the reasoner needs
@@ -268,11 +274,12 @@ def _consistency(check: ConsistencyCheck, case_graphs: list[tuple[Path, Graph, l
     return problems
 
 
-def _shacl(files: list[_FileCheck], ontology: Graph, shapes: Graph | None) -> list[list[Problem]]:
+def _shacl(files: list[_FileCheck], ontology: Graph, shapes: Graph | None,
+           kept_index: Path | None) -> list[list[Problem]]:
     """Each file's shape violations, sorted by line."""
     if shapes is None or not files:
         return [[] for _ in files]
-    found = check_shapes([f.graph for f in files if f.graph is not None], shapes, RdfsIndex(ontology))
+    found = check_shapes([f.graph for f in files if f.graph is not None], shapes, RdfsIndex.kept(ontology, kept_index))
     return [sorted((_shape_problem(f.path, v) for v in violations), key=lambda p: (p.line or 0, p.entity))
             for f, violations in zip(files, found, strict=True)]
 

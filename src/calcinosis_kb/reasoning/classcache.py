@@ -109,7 +109,7 @@ class ClassCache:
         except OSError:
             return False
 
-    def stage_input(self, ntriples: str) -> Path | None:
+    def stage_input(self, turtle: str) -> Path | None:
         """Take the trainer's lock and write the ontology it is to load; None if another has it."""
         lock = self._marker("lock")
         try:
@@ -119,9 +119,9 @@ class ClassCache:
         except OSError:
             return None
         try:
-            handle, staged = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".nt", dir=self.path.parent)
+            handle, staged = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".ttl", dir=self.path.parent)
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(ntriples)
+                stream.write(turtle)
             return Path(staged)
         except OSError:
             lock.unlink(missing_ok=True)
@@ -167,13 +167,13 @@ class ClassCache:
                 pass
 
 
-def train_after_this_run(cache: ClassCache, ntriples: str) -> None:
+def train_after_this_run(cache: ClassCache, turtle: str) -> None:
     """When this process exits (its output written), start the training of the class cache in a
     detached process of low priority, on the ontology this run loaded; a failure only loses the
     speed-up. The ontology goes in a file of the cache folder, which the trainer removes."""
 
     def start() -> None:
-        staged = cache.stage_input(ntriples)
+        staged = cache.stage_input(turtle)
         if staged is None:
             return
         package = Path(__file__).resolve().parents[2]

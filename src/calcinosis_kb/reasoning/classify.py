@@ -15,7 +15,7 @@ from rdflib.term import Node
 from calcinosis_kb.knowledgebase.cases import CaseFile, case_info, check_terms, find_cases, subclasses_of, word
 from calcinosis_kb.knowledgebase.errors import ExitCode, InconsistentError, KBError
 from calcinosis_kb.knowledgebase.expressions import Expression, label
-from calcinosis_kb.knowledgebase.loading import CaseReader, load_ontology, new_graph, parse_case
+from calcinosis_kb.knowledgebase.loading import CaseReader, load_ontology, new_graph, ontology_cache_path, parse_case
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
 from calcinosis_kb.knowledgebase.namespaces import CCKB, curie
 from calcinosis_kb.knowledgebase.normalise import normalise
@@ -24,7 +24,7 @@ from calcinosis_kb.reasoning.clash import clashing_facts
 from calcinosis_kb.reasoning.differential import differential
 from calcinosis_kb.reasoning.explain import Explainer
 from calcinosis_kb.reasoning.hermit import Reasoned
-from calcinosis_kb.reasoning.jvm import WarmHermit
+from calcinosis_kb.reasoning.jvm import WarmHermit, asserted_superclasses
 
 BATCH = 50
 """Cases classified together by one reasoner: set-up is paid once per batch (measured here:
@@ -185,6 +185,9 @@ class Classifier:
                  read_json: CaseReader | None = None) -> None:
         self.read_json = read_json
         self.ontology = ontology if ontology is not None else load_ontology(kb)
+        # The reasoner's reading of the ontology is kept only for the KB's own files: an ontology
+        # passed in may differ from them.
+        self._kept_core = ontology_cache_path(kb, "core.ofn") if ontology is None else None
         self.definitions = Definitions.from_ontology(self.ontology)
         self.candidates = self.definitions.subtypes + self.definitions.patterns
         self.quick_start = quick_start
@@ -193,8 +196,9 @@ class Classifier:
 
     @property
     def engine(self) -> WarmHermit:
-        if self._engine is None:
-            self._engine = WarmHermit(logical_core(self.ontology), quick_start=self.quick_start)
+        if self._engine is None:  # the core's asserted hierarchy is the whole ontology's
+            self._engine = WarmHermit.kept(self._kept_core, asserted_superclasses(self.ontology), self.quick_start) \
+                or WarmHermit(logical_core(self.ontology), self.quick_start, keep=self._kept_core)
         return self._engine
 
     def classify_file(self, path: Path, explain: bool = True) -> Inference:

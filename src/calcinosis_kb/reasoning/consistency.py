@@ -20,7 +20,7 @@ from rdflib.namespace import OWL, RDF
 from calcinosis_kb.knowledgebase.errors import InconsistentError
 from calcinosis_kb.reasoning.clash import clashing_facts
 from calcinosis_kb.reasoning.classify import case_facts, logical_core
-from calcinosis_kb.reasoning.jvm import WarmHermit
+from calcinosis_kb.reasoning.jvm import WarmHermit, asserted_superclasses
 
 BATCH_CASES = 1000
 """Cases checked by one reasoner. Measured on synthetic cases (files of 1,000), same run: 1,000
@@ -39,10 +39,13 @@ class ConsistencyCheck:
     """The ontology in a warm HermiT, checked alone when made (and, asked, for unsatisfiable
     classes): work that can go on while the case files are read."""
 
-    def __init__(self, ontology: Graph, *, unsatisfiable: bool = False, quick_start: bool = False) -> None:
+    def __init__(self, ontology: Graph, *, unsatisfiable: bool = False, quick_start: bool = False,
+                 kept: Path | None = None) -> None:
+        """`kept`: where the reasoner's reading of this ontology is kept between runs (WarmHermit.kept)."""
         self.ontology = ontology
         self.quick_start = quick_start
-        self.engine = WarmHermit(ontology, quick_start=quick_start)
+        self.engine = WarmHermit.kept(kept, asserted_superclasses(ontology), quick_start) \
+            or WarmHermit(ontology, quick_start, keep=kept)
         self.ontology_consistent = self.engine.is_consistent()
         self.unsatisfiable: list[str] = []
         """The ontology's named classes no individual can belong to (when asked for)."""

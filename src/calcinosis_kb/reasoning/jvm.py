@@ -25,6 +25,7 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
 from calcinosis_kb.knowledgebase.errors import EnvironmentProblem, InconsistentError
+from calcinosis_kb.knowledgebase.location import keep_in_cache
 from calcinosis_kb.reasoning.classcache import class_cache, train_after_this_run
 from calcinosis_kb.reasoning.hermit import INSTALL_JAVA, Reasoned, check_java, java_major
 
@@ -151,6 +152,18 @@ def _warm_up(jpype: ModuleType) -> threading.Thread:
     return thread
 
 
+FUNCTIONAL_SYNTAX = "org.semanticweb.owlapi.io.OWLFunctionalSyntaxOntologyFormat"
+FUNCTIONAL_SYNTAX_PARSER = "org.coode.owlapi.functionalparser.OWLFunctionalSyntaxOWLParser"
+FUNCTIONAL_SYNTAX_START = "Prefix("
+"""How the OWL API's functional-syntax rendering of an ontology begins."""
+TURTLE = "org.coode.owlapi.turtle.TurtleOntologyFormat"
+
+
+def _java_class(name: str) -> Any:
+    """A class only some runs use, looked up then (JPype keeps it; each lookup at start costs)."""
+    return _import_jpype().JClass(name)
+
+
 _training_output: Path | None = None
 """Set only in the process that trains the class cache (classcache.train): where its JVM writes
 the cache at exit."""
@@ -196,15 +209,47 @@ def _excludes(axiom: Any) -> bool:
 class WarmHermit:
     """The ontology loaded once into a JVM; `classify` answers for one case's facts."""
 
-    def __init__(self, core: Graph, quick_start: bool = False) -> None:
+    def __init__(self, core: Graph, quick_start: bool = False, *, keep: Path | None = None) -> None:
+        """`core` read through the OWL API; `keep`: where to keep the OWL API's own reading of it (in
+        functional syntax) for `WarmHermit.kept` in later runs."""
+        self._load(core.serialize(format="nt"), quick_start, asserted_superclasses(core))
+        if keep is not None:
+            keep_in_cache(keep, self._rendered(FUNCTIONAL_SYNTAX).encode())
+
+    @classmethod
+    def kept(cls, path: Path | None, superclasses: dict[str, frozenset[str]],
+             quick_start: bool = False) -> WarmHermit | None:
+        """The engine for an ontology an earlier run kept (`keep`) in functional syntax, which the
+        OWL API reads in half the time of the RDF it came from, without that RDF being made again;
+        None if there is no such file or it cannot be read. `superclasses`: asserted_superclasses
+        of the ontology the file was made from."""
+        try:
+            document = path.read_text(encoding="utf-8") if path is not None else ""
+        except (OSError, UnicodeDecodeError):
+            return None
+        if not document.startswith(FUNCTIONAL_SYNTAX_START):  # an empty or foreign file: made again
+            return None
+        engine = cls.__new__(cls)
+        try:
+            engine._load(document, quick_start, superclasses, functional=True)
+        except Exception:  # JPype raises the parser's Java exceptions, which share no Python base
+            return None
+        return engine
+
+    def _load(self, document: str, quick_start: bool, superclasses: dict[str, frozenset[str]],
+              functional: bool = False) -> None:
         self.java = _java(quick_start)
         self.manager = self.java["manager"].createOWLOntologyManager()
         self.factory = self.manager.getOWLDataFactory()
-        ntriples = core.serialize(format="nt")
-        self.ontology = self.manager.loadOntologyFromOntologyDocument(self.java["source"](ntriples))
+        source = self.java["source"](document)
+        if functional:  # its parser directly: the manager would try its parsers for RDF first
+            self.ontology = self.manager.createOntology()
+            _java_class(FUNCTIONAL_SYNTAX_PARSER)().parse(source, self.ontology)
+        else:
+            self.ontology = self.manager.loadOntologyFromOntologyDocument(source)
         untrained = self.java.pop("untrained", None)
-        if untrained is not None:
-            train_after_this_run(untrained, ntriples)
+        if untrained is not None:  # the trainer reads Turtle; N-Triples is Turtle too
+            train_after_this_run(untrained, self._rendered(TURTLE) if functional else document)
         self.vocabulary = _Vocabulary(
             {str(p.getIRI()) for p in self.ontology.getObjectPropertiesInSignature()},
             {str(p.getIRI()) for p in self.ontology.getDataPropertiesInSignature()},
@@ -213,7 +258,12 @@ class WarmHermit:
         # getTypes(individual, direct=False) returns every inferred type, so the asserted
         # hierarchy is enough for ordering and explanations; classifying the TBox up front
         # would cost more than half a second at every start.
-        self.superclasses = asserted_superclasses(core)
+        self.superclasses = superclasses
+
+    def _rendered(self, syntax: str) -> str:
+        target = _java_class("org.semanticweb.owlapi.io.StringDocumentTarget")()
+        self.manager.saveOntology(self.ontology, _java_class(syntax)(), target)
+        return str(target.toString())
 
     def _reasoner(self) -> Any:
         warming: threading.Thread | None = self.java.get("warming")

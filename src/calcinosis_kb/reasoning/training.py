@@ -5,6 +5,7 @@ classes it loads go into the cache."""
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -13,7 +14,7 @@ from rdflib.namespace import RDF
 from calcinosis_kb.knowledgebase.errors import InconsistentError, KBError
 from calcinosis_kb.reasoning import jvm
 from calcinosis_kb.reasoning.classcache import class_cache, trainer
-from calcinosis_kb.reasoning.jvm import WarmHermit
+from calcinosis_kb.reasoning.jvm import WarmHermit, asserted_superclasses
 
 
 def train(arguments: list[str]) -> None:
@@ -24,7 +25,7 @@ def train(arguments: list[str]) -> None:
         return
     if len(arguments) > 2:  # the inner run, whose JVM writes the cache as it exits
         jvm._training_output = Path(arguments[2])
-        _exercise(Graph().parse(staged, format="nt"))
+        _exercise(Graph().parse(staged, format="turtle"))
         from calcinosis_kb.knowledgebase.loading import load_ontology
         from calcinosis_kb.knowledgebase.location import KnowledgeBase
 
@@ -35,9 +36,13 @@ def train(arguments: list[str]) -> None:
 
 
 def _exercise(ontology: Graph) -> None:
-    """What a run asks of the JVM, so that the classes it loads are in the cache: the ontology read,
-    checked, classified, and one made-up individual classified against its classes."""
-    engine = WarmHermit(ontology, quick_start=True)
+    """What a run asks of the JVM, so that the classes it loads are in the cache: the ontology read
+    (as RDF, and as kept in functional syntax), checked, classified, and one made-up individual
+    classified against its classes."""
+    with tempfile.TemporaryDirectory() as folder:  # as a later run reads it, kept
+        kept = Path(folder) / "ontology.ofn"
+        WarmHermit(ontology, quick_start=True, keep=kept)
+        engine = WarmHermit.kept(kept, asserted_superclasses(ontology)) or WarmHermit(ontology)
     engine.is_consistent()
     engine.unsatisfiable_classes()
     classes = sorted(engine.superclasses, key=lambda c: (-sum(c in s for s in engine.superclasses.values()), c))
