@@ -129,8 +129,8 @@ def test_the_kept_reading_has_the_axioms_of_the_rdf(tmp_path: Path) -> None:
 def test_the_ontology_check_reads_a_kept_ontology_alike(tmp_path: Path) -> None:
     ontology = load_ontology(KnowledgeBase.locate(ROOT))
     fresh = ConsistencyCheck(ontology, unsatisfiable=True)
-    made = ConsistencyCheck(ontology, unsatisfiable=True, kept=tmp_path / "ontology.ofn")
-    read = ConsistencyCheck(ontology, unsatisfiable=True, kept=tmp_path / "ontology.ofn")
+    made = ConsistencyCheck(ontology, unsatisfiable=True, kept=tmp_path / "logical.ofn")
+    read = ConsistencyCheck(ontology, unsatisfiable=True, kept=tmp_path / "logical.ofn")
     assert (fresh.ontology_consistent, fresh.unsatisfiable) == (made.ontology_consistent, made.unsatisfiable) \
         == (read.ontology_consistent, read.unsatisfiable) == (True, [])
 

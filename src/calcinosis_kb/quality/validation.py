@@ -77,7 +77,7 @@ def validate(kb: KnowledgeBase, case_paths: list[Path] | None = None) -> Report:
     ontology, problems = _ontology(kb)
     # What is made from the ontology alone is kept between runs, when all its files could be read.
     kept_index, kept_reading = (None, None) if problems else (ontology_cache_path(kb, "rdfs.pickle"),
-                                                               ontology_cache_path(kb, "ontology.ofn"))
+                                                               ontology_cache_path(kb, "logical.ofn"))
     reading = _Reading(kb, ontology, paths, whole, kept_index)
     # Reading the files in a thread while the JVM starts saved nothing (measured: 2.10 s either
     # way for one file): JPype holds Python's lock for much of the JVM's start.

@@ -19,7 +19,7 @@ from rdflib.namespace import OWL, RDF
 
 from calcinosis_kb.knowledgebase.errors import InconsistentError
 from calcinosis_kb.reasoning.clash import clashing_facts
-from calcinosis_kb.reasoning.classify import case_facts, logical_core
+from calcinosis_kb.reasoning.classify import case_facts, logical_core, without_annotations
 from calcinosis_kb.reasoning.jvm import WarmHermit, asserted_superclasses
 
 BATCH_CASES = 1000
@@ -45,7 +45,7 @@ class ConsistencyCheck:
         self.ontology = ontology
         self.quick_start = quick_start
         self.engine = WarmHermit.kept(kept, asserted_superclasses(ontology), quick_start) \
-            or WarmHermit(ontology, quick_start, keep=kept)
+            or WarmHermit(without_annotations(ontology), quick_start, keep=kept)
         self.ontology_consistent = self.engine.is_consistent()
         self.unsatisfiable: list[str] = []
         """The ontology's named classes no individual can belong to (when asked for)."""
