@@ -3,8 +3,12 @@ cases and over the fixtures are computed once per session and shared."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -116,3 +120,15 @@ def current_hpo_ids() -> set[str]:
         elif line == "is_obsolete: true" and term:
             ids.discard(term)
     return ids
+
+
+def run_kb_listing_modules(arguments: list[str], modules: Iterable[str], **env: str) -> tuple[str, dict[str, bool]]:
+    """kb's stdout, and which of `modules` the run imported, in a fresh interpreter (kb's own
+    entry point, in the repository, with `env` added to the environment)."""
+    script = ("import json, sys\nfrom calcinosis_kb.cli import entrypoint\nwanted = sys.argv[1].split(',')\n"
+              "sys.argv = ['kb', *sys.argv[2:]]\ntry:\n    entrypoint()\nexcept SystemExit:\n    pass\n"
+              "print(json.dumps({m: m in sys.modules for m in wanted}), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", script, ",".join(modules), *arguments], capture_output=True,
+                          text=True, timeout=300, cwd=ROOT, env={**os.environ, **env})
+    loaded: dict[str, bool] = json.loads(done.stderr.strip().splitlines()[-1])
+    return done.stdout, loaded

@@ -5,9 +5,6 @@ same answers as what it replaces, and one that is missing or damaged must only c
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +20,7 @@ from calcinosis_kb.reasoning.classify import Classifier, logical_core
 from calcinosis_kb.reasoning.consistency import ConsistencyCheck
 from calcinosis_kb.reasoning.jvm import FUNCTIONAL_SYNTAX_START, WarmHermit, asserted_superclasses
 
-from .conftest import ROOT
+from .conftest import ROOT, run_kb_listing_modules
 
 WITH_UNITS = ROOT / "cases" / "agarwal2022.ttl"  # mg/dL and mL/min/{1.73_m2}
 
@@ -51,21 +48,10 @@ def test_unit_verdicts_are_asked_of_ucumvert_once_then_read_from_the_cache(cache
     assert json.loads(kept.read_text()) == {"mg/dL": True, "mL/min/{1.73_m2}": True, "mg per dL": False}
 
 
-def cli_run(arguments: list[str], cache: Path, modules: tuple[str, ...]) -> tuple[str, dict[str, bool]]:
-    """kb's output, and which of `modules` the run imported, in a fresh interpreter."""
-    script = ("import json, sys\nfrom calcinosis_kb.cli import entrypoint\nwanted = sys.argv[1].split(',')\n"
-              "sys.argv = ['kb', *sys.argv[2:]]\ntry:\n    entrypoint()\nexcept SystemExit:\n    pass\n"
-              "print(json.dumps({m: m in sys.modules for m in wanted}), file=sys.stderr)\n")
-    done = subprocess.run([sys.executable, "-c", script, ",".join(modules), *arguments], capture_output=True,
-                          text=True, timeout=300, cwd=ROOT, env={**os.environ, "CALCINOSIS_KB_CACHE": str(cache)})
-    loaded: dict[str, bool] = json.loads(done.stderr.strip().splitlines()[-1])
-    return done.stdout, loaded
-
-
 def test_a_second_cold_infer_imports_neither_ucumvert_nor_pint_nor_pydantic(cache: Path) -> None:
     modules = ("ucumvert", "pint", "pydantic")
-    first, loaded_first = cli_run(["infer", str(WITH_UNITS)], cache, modules)
-    second, loaded_second = cli_run(["infer", str(WITH_UNITS)], cache, modules)
+    first, loaded_first = run_kb_listing_modules(["infer", str(WITH_UNITS)], modules, CALCINOSIS_KB_CACHE=str(cache))
+    second, loaded_second = run_kb_listing_modules(["infer", str(WITH_UNITS)], modules, CALCINOSIS_KB_CACHE=str(cache))
     assert loaded_first == {"ucumvert": True, "pint": True, "pydantic": False}, "the first run asks ucumvert"
     assert loaded_second == {"ucumvert": False, "pint": False, "pydantic": False}
     assert second == first and "why dystrophic" in first

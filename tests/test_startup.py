@@ -4,7 +4,6 @@ then used. None may change a result or put a word on stderr."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from calcinosis_kb.reasoning import classcache, hermit
 from calcinosis_kb.reasoning.classcache import AOT_CACHE_SINCE, ClassCache, class_cache
 from calcinosis_kb.reasoning.jvm import _import_jpype, _jvm_setup
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, run_kb_listing_modules
 
 STYLES: tuple[Style, ...] = ("kb", "obo")
 CASE = ROOT / "cases" / "carrascosa2011.ttl"
@@ -73,18 +72,8 @@ def test_shorten_and_expand_give_the_converters_answers(style: Style, kb: Knowle
     assert {c: expand(c, style) for c in curies} == {c: converter(style).expand(c) for c in curies}
 
 
-def loaded_modules_after(command: list[str], modules: list[str], cwd: Path = ROOT) -> dict[str, bool]:
-    script = ("import json, sys\nfrom calcinosis_kb.cli import entrypoint\nwanted = sys.argv[1].split(',')\n"
-              "sys.argv = ['kb', *sys.argv[2:]]\ntry:\n    entrypoint()\nexcept SystemExit:\n    pass\n"
-              "print(json.dumps({m: m in sys.modules for m in wanted}), file=sys.stderr)\n")
-    done = subprocess.run([sys.executable, "-c", script, ",".join(modules), *command], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
-    loaded: dict[str, bool] = json.loads(done.stderr.strip().splitlines()[-1])
-    return loaded
-
-
 def test_a_cold_infer_loads_neither_the_prefix_map_nor_numpy_nor_owlready2() -> None:
-    loaded = loaded_modules_after(["infer", str(CASE)], ["curies", "prefixmaps", "numpy", "owlready2", "jpype"])
+    _, loaded = run_kb_listing_modules(["infer", str(CASE)], ["curies", "prefixmaps", "numpy", "owlready2", "jpype"])
     assert loaded == {"curies": False, "prefixmaps": False, "numpy": False, "owlready2": False, "jpype": True}
 
 
