@@ -61,9 +61,12 @@ def infer_in_workers(
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                initargs=(kb.root, read_json))
     try:
-        with _workers_ignore_ctrl_c():
-            results = pool.map(_classify_file, paths, [explain] * len(paths))  # starts the workers
-        for inference, triples in results:
+        with _workers_ignore_ctrl_c():  # the first submission starts the workers
+            # Not pool.map: leaving its results early cancels the pending ones, which the pool's
+            # manager thread then fails on (a traceback) when it finds its workers killed.
+            pending = [pool.submit(_classify_file, path, explain) for path in paths]
+        for future in pending:
+            inference, triples = future.result()
             inference.inferred = new_graph()
             for triple in triples:
                 inference.inferred.add(triple)  # type: ignore[arg-type]
@@ -72,9 +75,12 @@ def infer_in_workers(
             if progress is not None:
                 progress(done)
     except (KeyboardInterrupt, GeneratorExit):
+        # Killed, not terminated: a worker's JVM answers SIGTERM by running its exit hooks, which
+        # could wait forever on the worker's Python (1 Ctrl-C in 8 hung so); a worker has nothing
+        # to save, and the cache files it writes are moved into place whole.
         for process in list(getattr(pool, "_processes", {}).values()):  # no public way to stop them now
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+            process.kill()
+        pool.shutdown(wait=False)  # nothing cancelled: the manager thread fails the pending tasks
         raise
     except BrokenProcessPool:
         pool.shutdown(wait=False, cancel_futures=True)
