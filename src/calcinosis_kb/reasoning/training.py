@@ -14,6 +14,7 @@ from rdflib.namespace import RDF
 from calcinosis_kb.knowledgebase.errors import InconsistentError, KBError
 from calcinosis_kb.reasoning import jvm
 from calcinosis_kb.reasoning.classcache import class_cache, trainer
+from calcinosis_kb.reasoning.classify import without_annotations
 from calcinosis_kb.reasoning.jvm import WarmHermit, asserted_superclasses
 
 
@@ -29,8 +30,8 @@ def train(arguments: list[str]) -> None:
         from calcinosis_kb.knowledgebase.loading import load_ontology
         from calcinosis_kb.knowledgebase.location import KnowledgeBase
 
-        with contextlib.suppress(KBError):  # also the whole ontology, as `kb validate` reads it
-            _exercise(load_ontology(KnowledgeBase.locate()))
+        with contextlib.suppress(KBError):  # also the ontology as `kb validate` reads it
+            _exercise(without_annotations(load_ontology(KnowledgeBase.locate())))
         jvm._import_jpype().JClass("java.lang.System").exit(0)
     cache.build(lambda output: trainer(str(cache.path), str(staged), str(output)), staged)
 
