@@ -310,6 +310,24 @@ def test_ctrl_c_in_parallel_inference_is_one_line(tmp_path: Path, seconds: float
     assert stderr.strip() == "kb: interrupted", stderr
 
 
+def test_an_interrupted_parallel_run_leaves_no_pool_thread_to_race_the_exit() -> None:
+    """The pool's manager thread closes a pipe that Python's exit writes to (unguarded in Python
+    3.11: an EBADF traceback after "kb: interrupted", 2 Ctrl-Cs in 150), so an interrupted run
+    waits for that thread to end before it exits."""
+    import threading
+
+    from calcinosis_kb.knowledgebase.location import KnowledgeBase
+    from calcinosis_kb.reasoning.parallel import infer_in_workers
+
+    paths = sorted((ROOT / "cases").glob("*.ttl"))[:4]
+    parts = infer_in_workers(KnowledgeBase.locate(), paths, explain=False, progress=None, workers=2)
+    next(parts)
+    with pytest.raises(KeyboardInterrupt):
+        parts.throw(KeyboardInterrupt)
+    managers = [t for t in threading.enumerate() if type(t).__name__ == "_ExecutorManagerThread"]
+    assert not any(t.is_alive() for t in managers)
+
+
 def test_ctrl_c_stops_a_long_query_within_a_second(tmp_path: Path) -> None:
     cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     env = {"CALCINOSIS_KB_CACHE": str(tmp_path / "cache")}

@@ -25,6 +25,9 @@ from calcinosis_kb.reasoning.classify import Classifier, Inference
 from calcinosis_kb.reasoning.hermit import check_java
 
 _classifier: Classifier | None = None
+MANAGER_SECONDS = 10
+"""How long an interrupted run waits for the pool's manager thread, which ends as soon as it finds
+its workers killed."""
 Triples = list[tuple[object, object, object]]
 
 
@@ -80,7 +83,13 @@ def infer_in_workers(
         # to save, and the cache files it writes are moved into place whole.
         for process in list(getattr(pool, "_processes", {}).values()):  # no public way to stop them now
             process.kill()
+        manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False)  # nothing cancelled: the manager thread fails the pending tasks
+        if manager is not None:
+            # Waited for: as Python exits, concurrent.futures wakes the manager thread through a pipe
+            # that thread may be closing, unguarded in Python 3.11, and printed a traceback (2 of 150
+            # Ctrl-Cs at 0-0.08 s). Once it has ended, the pipe is marked closed and left alone.
+            manager.join(timeout=MANAGER_SECONDS)
         raise
     except BrokenProcessPool:
         pool.shutdown(wait=False, cancel_futures=True)
