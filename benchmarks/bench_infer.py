@@ -78,20 +78,21 @@ def kb_command() -> list[str]:
 
 def trained_class_cache(timeout: float = 300) -> Path | None:
     """The JVM's class cache (AOT cache) in the user's cache folder, trained first if it is missing:
-    kb trains it in the background after the second run that finds none."""
+    kb trains it in the background after the second run that finds none. (The first training also
+    upgrades HermiT's class files, and so trains the cache of another class path: asked again.)"""
     from calcinosis_kb.reasoning.classcache import class_cache
     from calcinosis_kb.reasoning.jvm import _import_jpype, _jvm_setup
 
-    cache = class_cache(*_jvm_setup(_import_jpype()))
-    if cache is None:
-        return None
     deadline = time.perf_counter() + timeout
-    while not cache.path.is_file() and time.perf_counter() < deadline:
-        if not cache.path.with_suffix(".lock").exists():
+    while time.perf_counter() < deadline:
+        cache = class_cache(*_jvm_setup(_import_jpype()))
+        if cache is None or cache.path.is_file():
+            return cache.path if cache is not None else None
+        if not list(cache.path.parent.glob("*.lock")):
             subprocess.run([*kb_command(), "infer", str(ROOT / "cases" / "carrascosa2011.ttl")], check=True,
                            capture_output=True)
         time.sleep(1)
-    return cache.path if cache.path.is_file() else None
+    return None
 
 
 def without_class_cache(folder: Path) -> dict[str, str]:

@@ -144,6 +144,26 @@ def test_the_second_run_without_a_cache_trains_one_and_one_trainer_at_a_time(tmp
     failed.unlink()
     cache.path.write_bytes(b"")
     assert cache.wants_training() is False
+    # A made cache is trained again only to upgrade the jar it was made with (classfiles).
+    assert cache.wants_upgrade("HermiT.jar", lambda jar: jar.name == "HermiT.jar") is True
+    assert cache.wants_upgrade("HermiT.jar", lambda jar: False) is False
+    lock.touch()
+    assert cache.wants_upgrade("HermiT.jar", lambda jar: True) is False, "one trainer at a time"
+    lock.unlink()
+    cache.path.unlink()
+    assert cache.wants_upgrade("HermiT.jar", lambda jar: True) is False, "none made: wants_training decides"
+
+
+def test_a_trainer_for_settings_that_changed_since_leaves_nothing_behind(tmp_path: Path) -> None:
+    """E.g. a run of a process that started before HermiT's class files were upgraded."""
+    from calcinosis_kb.reasoning.training import train
+
+    stale = ClassCache(tmp_path / "jvm" / "stale.aot")
+    stale.path.parent.mkdir()
+    staged = stale.stage_input("<a> <b> <c> .\n")
+    assert staged is not None
+    train([str(stale.path), str(staged)])
+    assert sorted(stale.path.parent.iterdir()) == [], "no staged ontology, no lock"
 
 
 def kb_run(*arguments: str, cache: Path) -> subprocess.CompletedProcess[str]:
@@ -159,6 +179,17 @@ def jvm_arguments(cache: Path) -> str:
     return done.stdout
 
 
+def loaded_classes(cache: Path, folder: Path) -> tuple[str, str]:
+    """A run's class path, and the JVM's log of the classes it loads with where each came from."""
+    log = folder / "classes.log"
+    done = run_python("from calcinosis_kb.reasoning.jvm import _java, _java_class\n_java(quick_start=True)\n"
+                      "_java_class('org.semanticweb.HermiT.Reasoner')\n"
+                      "print(_java_class('java.lang.System').getProperty('java.class.path'))\n",
+                      CALCINOSIS_KB_CACHE=str(cache), JAVA_TOOL_OPTIONS=f"-Xlog:class+load=info:file={log}")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip(), log.read_text()
+
+
 @needs_java_25
 def test_the_class_cache_is_trained_in_the_background_then_used_and_changes_nothing(tmp_path: Path) -> None:
     cache_root = tmp_path / "cache"
@@ -172,11 +203,15 @@ def test_the_class_cache_is_trained_in_the_background_then_used_and_changes_noth
     while not list(folder.glob("*.aot")) or list(folder.glob("*.lock")):
         assert time.time() < deadline and not list(folder.glob("*.failed")), sorted(folder.iterdir())
         time.sleep(0.5)
-    assert sorted(p.suffix for p in folder.iterdir()) == [".aot"], "the trainer's files are gone"
+    assert sorted(p.suffix for p in folder.iterdir()) == [".aot", ".jar"], "the trainer's files are gone"
     (trained,) = folder.glob("*.aot")
     assert f"-XX:AOTCache={trained}" in jvm_arguments(cache_root)
+    (upgraded,) = folder.glob("HermiT-*.jar")  # HermiT's class files, upgraded (classfiles): from the cache
+    class_path, loaded = loaded_classes(cache_root, tmp_path)
+    assert class_path.split(os.pathsep)[0] == str(upgraded)
+    assert "org.semanticweb.HermiT.Reasoner source: shared objects file" in loaded
     for number, command in enumerate((["infer", str(CASE)], ["infer", str(CASE), "--format", "json"],
-                                      ["validate", str(CASE)])):
+                                      ["validate", str(CASE)], ["infer", "--format", "json"])):
         without = kb_run(*command, cache=tmp_path / f"none-{number}")  # a first run: no cache, no training
         with_cache = kb_run(*command, cache=cache_root)
         assert (with_cache.returncode, with_cache.stdout, with_cache.stderr) == \
@@ -186,6 +221,31 @@ def test_the_class_cache_is_trained_in_the_background_then_used_and_changes_noth
         trained.write_bytes(damage)
         again = kb_run("infer", str(CASE), cache=cache_root)
         assert (again.returncode, again.stdout, again.stderr) == (0, first.stdout, "")
+
+
+@needs_java_25
+def test_a_cache_made_before_hermits_upgrade_is_upgraded_by_a_later_run(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A class cache made with owlready2's jar (before kb upgraded HermiT's class files, or while
+    it could not) sets a run training: the jar is upgraded and the cache of its class path made."""
+    cache_root = tmp_path / "cache"
+    monkeypatch.setenv("CALCINOSIS_KB_CACHE", str(cache_root))
+    before = class_cache(*_jvm_setup(_import_jpype()))
+    assert before is not None
+    before.path.parent.mkdir(parents=True)
+    before.path.write_bytes(b"an old cache, refused quietly\n")
+    first = kb_run("infer", str(CASE), cache=cache_root)
+    assert first.returncode == 0 and first.stderr == "", first.stderr
+    folder, deadline = cache_root / "jvm", time.time() + 300
+    while len(list(folder.glob("*.aot"))) < 2 or list(folder.glob("*.lock")):
+        assert time.time() < deadline and not list(folder.glob("*.failed")), sorted(folder.iterdir())
+        time.sleep(0.5)
+    (upgraded,) = folder.glob("HermiT-*.jar")
+    after = class_cache(*_jvm_setup(_import_jpype()))
+    assert after is not None and after.path.is_file() and after.classpath[0] == str(upgraded)
+    again = kb_run("infer", str(CASE), cache=cache_root)
+    assert (again.returncode, again.stdout, again.stderr) == (0, first.stdout, "")
+    assert sorted(p.name for p in folder.iterdir()) == sorted([before.path.name, after.path.name, upgraded.name])
 
 
 def test_an_unusable_cache_folder_only_loses_the_speed_up(tmp_path: Path) -> None:

@@ -100,6 +100,14 @@ class ClassCache:
             pass
         return False
 
+    def wants_upgrade(self, jar: str, upgradable: Callable[[Path], bool]) -> bool:
+        """This cache is made, no trainer is at work, and the jar it was made with could be upgraded
+        (classfiles): the training upgrades it, then trains the cache of the upgraded class path."""
+        try:
+            return self.path.exists() and not self._locked() and upgradable(Path(jar))
+        except OSError:  # a cache folder kb may not read: no shortcut
+            return False
+
     def _locked(self) -> bool:
         return self._recent("lock", STALE_SECONDS)
 
@@ -127,8 +135,10 @@ class ClassCache:
             lock.unlink(missing_ok=True)
             return None
 
-    def abandon(self, staged: Path) -> None:
-        for path in (staged, self._marker("lock")):
+    def abandon(self, staged: Path, *, handed_over: bool = False) -> None:
+        """Remove the staged ontology and the lock; `handed_over` to another cache (training.py),
+        this one's marker of a run that found none too."""
+        for path in (staged, self._marker("lock"), *((self._marker("seen"),) if handed_over else ())):
             path.unlink(missing_ok=True)
 
     def build(self, command: Callable[[Path], list[str]], staged: Path) -> None:
@@ -160,8 +170,9 @@ class ClassCache:
         """Caches and markers of other Javas or jars, and a dead trainer's files, left unused."""
         for path in self.path.parent.iterdir():
             try:
+                status = path.stat()  # a file in use has a recent modification or access time
                 if not path.name.startswith((self.path.stem, f".{self.path.stem}")) \
-                        and path.stat().st_mtime < time.time() - UNUSED_SECONDS:
+                        and max(status.st_mtime, status.st_atime) < time.time() - UNUSED_SECONDS:
                     path.unlink()
             except OSError:
                 pass

@@ -27,6 +27,7 @@ from rdflib.term import Node
 from calcinosis_kb.knowledgebase.errors import EnvironmentProblem, InconsistentError
 from calcinosis_kb.knowledgebase.location import keep_in_cache
 from calcinosis_kb.reasoning.classcache import class_cache, train_after_this_run
+from calcinosis_kb.reasoning.classfiles import hermit_jar, wants_upgrade
 from calcinosis_kb.reasoning.hermit import INSTALL_JAVA, Reasoned, check_java, java_major
 
 _lock = threading.Lock()
@@ -87,7 +88,7 @@ def _jvm_setup(jpype: ModuleType) -> tuple[str, list[str], list[str]]:
     """The JVM library, the options every run starts it with, and its class path (JPype adds its
     own jar at the end): what a class cache is made for."""
     options = [*JVM_OPTIONS, *(NATIVE_ACCESS if java_major() >= NATIVE_ACCESS_SINCE else ())]
-    jars = [_hermit_dir() / "HermiT.jar", Path(str(jpype.__file__)).resolve().parents[1] / "org.jpype.jar"]
+    jars = [hermit_jar(_hermit_dir() / "HermiT.jar"), Path(str(jpype.__file__)).resolve().parents[1] / "org.jpype.jar"]
     return _jvm_library(check_java()), options, [str(jar) for jar in jars]
 
 
@@ -113,7 +114,8 @@ def _java(quick_start: bool = False) -> dict[str, Any]:
                 raise EnvironmentProblem(f"could not start the JVM ({error}): {INSTALL_JAVA}") from None
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            if cache is not None and _training_output is None and cache.wants_training():
+            if cache is not None and _training_output is None and (
+                    cache.wants_training() or cache.wants_upgrade(classpath[0], wants_upgrade)):
                 _started["untrained"] = cache
             _started["warming"] = _warm_up(jpype)
         _started.update(

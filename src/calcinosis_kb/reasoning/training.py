@@ -5,6 +5,7 @@ classes it loads go into the cache."""
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from rdflib.namespace import RDF
 
 from calcinosis_kb.knowledgebase.errors import InconsistentError, KBError
 from calcinosis_kb.reasoning import jvm
-from calcinosis_kb.reasoning.classcache import class_cache, trainer
+from calcinosis_kb.reasoning.classcache import ClassCache, class_cache, trainer
+from calcinosis_kb.reasoning.classfiles import upgrade, wants_upgrade
 from calcinosis_kb.reasoning.classify import without_annotations
 from calcinosis_kb.reasoning.jvm import WarmHermit, asserted_superclasses
 
@@ -22,7 +24,8 @@ def train(arguments: list[str]) -> None:
     """The trainer (run by train_after_this_run): classify a made-up case against the ontology in
     a JVM that writes the class cache when it exits; then check the cache and move it in place."""
     cache, staged = class_cache(*jvm._jvm_setup(jvm._import_jpype())), Path(arguments[1])
-    if cache is None or str(cache.path) != arguments[0]:  # the settings changed since
+    if cache is None or str(cache.path) != arguments[0]:  # the settings (or the jar, upgraded) changed since
+        ClassCache(Path(arguments[0])).abandon(staged)
         return
     if len(arguments) > 2:  # the inner run, whose JVM writes the cache as it exits
         jvm._training_output = Path(arguments[2])
@@ -33,7 +36,34 @@ def train(arguments: list[str]) -> None:
         with contextlib.suppress(KBError):  # also the ontology as `kb validate` reads it
             _exercise(without_annotations(load_ontology(KnowledgeBase.locate())))
         jvm._import_jpype().JClass("java.lang.System").exit(0)
+    upgraded = _upgraded(cache, staged)
+    if upgraded is not None:
+        cache, staged = upgraded
+    elif cache.path.exists() or not staged.exists():  # it was for the upgrade, or handed over to
+        cache.abandon(staged)  # a cache that needs no training after all
+        return
     cache.build(lambda output: trainer(str(cache.path), str(staged), str(output)), staged)
+
+
+def _upgraded(cache: ClassCache, staged: Path) -> tuple[ClassCache, Path] | None:
+    """When HermiT's class files have no upgrade yet (classfiles), make it, in a JVM of this process,
+    and hand the training over to the class cache of the class path with the upgraded jar: the
+    cache and its staged ontology, with its lock taken. None to train `cache` as it is."""
+    original = jvm._hermit_dir() / "HermiT.jar"
+    if not wants_upgrade(original):
+        return None
+    os.nice(10)
+    jpype = jvm._import_jpype()
+    library, options, _ = jvm._jvm_setup(jpype)
+    jpype.startJVM(library, *options, convertStrings=True)  # no class cache: this JVM only rewrites
+    if upgrade(original, jpype) is None:
+        return None
+    upgraded = class_cache(*jvm._jvm_setup(jpype))
+    if upgraded is None or upgraded.path == cache.path:
+        return None
+    restaged = None if upgraded.path.exists() else upgraded.stage_input(staged.read_text(encoding="utf-8"))
+    cache.abandon(staged, handed_over=True)
+    return (upgraded, restaged) if restaged is not None else None
 
 
 def _exercise(ontology: Graph) -> None:
