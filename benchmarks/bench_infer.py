@@ -7,7 +7,9 @@
 Prints cases per second, peak memory (of this process, JVM included), agreement with the
 subtype each synthetic case was built to have, identity with HermiT classifying the whole
 ABox at once (the reference, on a sample) and the cold end-to-end time of one case, with the
-JVM's class cache (trained first if missing) and without it, run alternately.
+JVM's class cache (trained first if missing) and without it, with HermiT's class files upgraded
+for the cache and with owlready2's jar, and against an older commit: each pair run alternately,
+as a user's Python runs kb (its bytecode kept).
 The machines are shared and noisy: compare figures from one run, not across runs."""
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rdflib.namespace import RDF
@@ -76,23 +80,61 @@ def kb_command() -> list[str]:
     return [str(Path(sys.executable).with_name("kb"))]
 
 
-def trained_class_cache(timeout: float = 300) -> Path | None:
-    """The JVM's class cache (AOT cache) in the user's cache folder, trained first if it is missing:
-    kb trains it in the background after the second run that finds none. (The first training also
-    upgrades HermiT's class files, and so trains the cache of another class path: asked again.)"""
+def trained_class_cache(timeout: float = 300, folder: Path | None = None) -> Path | None:
+    """The JVM's class cache (AOT cache) in the user's cache folder (or `folder`), trained first if
+    it is missing: kb trains it in the background after the second run that finds none. (The first
+    training also upgrades HermiT's class files, and so trains the cache of another class path:
+    asked again.)"""
     from calcinosis_kb.reasoning.classcache import class_cache
     from calcinosis_kb.reasoning.jvm import _import_jpype, _jvm_setup
 
+    environment = {**os.environ, **({"CALCINOSIS_KB_CACHE": str(folder)} if folder is not None else {})}
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
-        cache = class_cache(*_jvm_setup(_import_jpype()))
+        with cache_folder(folder):
+            cache = class_cache(*_jvm_setup(_import_jpype()))
         if cache is None or cache.path.is_file():
             return cache.path if cache is not None else None
         if not list(cache.path.parent.glob("*.lock")):
             subprocess.run([*kb_command(), "infer", str(ROOT / "cases" / "carrascosa2011.ttl")], check=True,
-                           capture_output=True)
+                           capture_output=True, env=environment)
         time.sleep(1)
     return None
+
+
+@contextmanager
+def cache_folder(folder: Path | None) -> Iterator[None]:
+    """kb's cache folder set to `folder` in this process for a while (None: left as it is)."""
+    previous = os.environ.get("CALCINOSIS_KB_CACHE")
+    if folder is not None:
+        os.environ["CALCINOSIS_KB_CACHE"] = str(folder)
+    try:
+        yield
+    finally:
+        if folder is not None:
+            if previous is None:
+                os.environ.pop("CALCINOSIS_KB_CACHE", None)
+            else:
+                os.environ["CALCINOSIS_KB_CACHE"] = previous
+
+
+def with_owlready2s_jar(folder: Path) -> dict[str, str] | None:
+    """An environment whose cache folder has the parsed ontology and a class cache trained for
+    owlready2's own HermiT jar, which kb may not upgrade there (a failed upgrade is marked, as kb
+    marks one): the cold start before HermiT's class files were upgraded. None without a cache."""
+    from calcinosis_kb.knowledgebase.location import cache_root
+    from calcinosis_kb.reasoning.classfiles import upgraded_path
+    from calcinosis_kb.reasoning.jvm import _hermit_dir
+
+    upgrade = upgraded_path(_hermit_dir() / "HermiT.jar")
+    if upgrade is None:
+        return None
+    shutil.copytree(cache_root() / "ontology", folder / "ontology")
+    (folder / "jvm").mkdir()
+    (folder / "jvm" / upgrade.with_suffix(".failed").name).touch()
+    if trained_class_cache(folder=folder) is None:
+        return None
+    return {**os.environ, "CALCINOSIS_KB_CACHE": str(folder)}
 
 
 def without_class_cache(folder: Path) -> dict[str, str]:
@@ -137,6 +179,19 @@ def cold_runs(command: list[str], runs: int) -> tuple[float, float]:
 
 def cold_single_case(runs: int) -> tuple[float, float]:
     return cold_runs(["infer", str(ROOT / "cases" / "carrascosa2011.ttl")], runs)
+
+
+def cold_with_and_without_upgrade(runs: int) -> tuple[float, float] | None:
+    """Median seconds of a cold one-case `kb infer` with HermiT's class files upgraded (and so in
+    the class cache) and with owlready2's jar (and a class cache of its own), alternately."""
+    trained_class_cache()
+    command = [*kb_command(), "infer", str(ROOT / "cases" / "carrascosa2011.ttl")]
+    with tempfile.TemporaryDirectory(prefix="kb-bench-jar-") as folder:
+        original = with_owlready2s_jar(Path(folder))
+        if original is None:
+            return None
+        upgraded, before = timed_alternately([(command, dict(os.environ)), (command, original)], runs)
+    return upgraded, before
 
 
 COLD_TARGET = 0.8
@@ -218,6 +273,10 @@ def main() -> None:
         cached, uncached = cold_single_case(args.cold)
         print(f"cold one-case kb infer    {cached:.2f} s with the JVM's class cache, {uncached:.2f} s without "
               f"(median of {args.cold}, alternately)")
+        jars = cold_with_and_without_upgrade(args.cold)
+        if jars is not None:
+            print(f"cold one-case, HermiT     {jars[0]:.2f} s with its class files upgraded, {jars[1]:.2f} s with "
+                  f"owlready2's jar (median of {args.cold}, alternately)")
         before, now = cold_old_and_new(args.old_rev, args.cold)
         verdict = "met" if now <= COLD_TARGET else "missed"
         print(f"cold one-case, old path   {now:.2f} s now, {before:.2f} s at {args.old_rev} (median of {args.cold}, "
