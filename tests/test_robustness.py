@@ -310,6 +310,32 @@ def test_ctrl_c_in_parallel_inference_is_one_line(tmp_path: Path, seconds: float
     assert stderr.strip() == "kb: interrupted", stderr
 
 
+JVM_START_INTERRUPTED = """
+import os, subprocess, sys, time
+from calcinosis_kb.reasoning import jvm
+try:  # from another process, as a terminal's Ctrl-C: any thread that takes the signal may get it
+    subprocess.Popen(["sh", "-c", f"sleep {sys.argv[1]}; kill -INT {os.getpid()}"])
+    jvm._java(quick_start=True)
+    time.sleep(3)
+    print("lost")
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+def test_ctrl_c_as_the_jvm_starts_reaches_python() -> None:
+    """At any moment of JPype's import and the JVM's start. (Without -Xrs the JVM handled SIGINT in
+    threads of its own: the Ctrl-C was lost, or ended the process through Java's Runtime.exit(130),
+    or crashed it, in 10 of 27 timed interrupts; and JPype's import cleared a KeyboardInterrupt
+    raised while it tried numpy.)"""
+    outcomes = []
+    for delay in [step * 0.025 for step in range(12)]:
+        done = subprocess.run([sys.executable, "-c", JVM_START_INTERRUPTED, str(delay)], capture_output=True,
+                              text=True, timeout=120, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        outcomes.append((delay, done.returncode, done.stdout.strip(), done.stderr[-300:]))
+    assert all(code == 0 and said == "interrupted" for _, code, said, _ in outcomes), outcomes
+
+
 def test_an_interrupted_parallel_run_leaves_no_pool_thread_to_race_the_exit() -> None:
     """The pool's manager thread closes a pipe that Python's exit writes to (unguarded in Python
     3.11: an EBADF traceback after "kb: interrupted", 2 Ctrl-Cs in 150), so an interrupted run

@@ -78,9 +78,9 @@ def infer_in_workers(
             if progress is not None:
                 progress(done)
     except (KeyboardInterrupt, GeneratorExit):
-        # Killed, not terminated: a worker's JVM answers SIGTERM by running its exit hooks, which
-        # could wait forever on the worker's Python (1 Ctrl-C in 8 hung so); a worker has nothing
-        # to save, and the cache files it writes are moved into place whole.
+        # Killed, not terminated: a worker has nothing to save, and the cache files it writes are
+        # moved into place whole. (Before its JVM left signals to Python (-Xrs), it answered SIGTERM
+        # with exit hooks that could wait forever on the worker's Python: 1 Ctrl-C in 8 hung so.)
         for process in list(getattr(pool, "_processes", {}).values()):  # no public way to stop them now
             process.kill()
         manager = getattr(pool, "_executor_manager_thread", None)
