@@ -25,9 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from unittest.mock import patch
 
 from rdflib.namespace import RDF
 
@@ -91,7 +90,7 @@ def trained_class_cache(timeout: float = 300, folder: Path | None = None) -> Pat
     environment = {**os.environ, **({"CALCINOSIS_KB_CACHE": str(folder)} if folder is not None else {})}
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
-        with cache_folder(folder):
+        with patch.dict(os.environ, environment):  # where class_cache looks
             cache = class_cache(*_jvm_setup(_import_jpype()))
         if cache is None or cache.path.is_file():
             return cache.path if cache is not None else None
@@ -100,22 +99,6 @@ def trained_class_cache(timeout: float = 300, folder: Path | None = None) -> Pat
                            capture_output=True, env=environment)
         time.sleep(1)
     return None
-
-
-@contextmanager
-def cache_folder(folder: Path | None) -> Iterator[None]:
-    """kb's cache folder set to `folder` in this process for a while (None: left as it is)."""
-    previous = os.environ.get("CALCINOSIS_KB_CACHE")
-    if folder is not None:
-        os.environ["CALCINOSIS_KB_CACHE"] = str(folder)
-    try:
-        yield
-    finally:
-        if folder is not None:
-            if previous is None:
-                os.environ.pop("CALCINOSIS_KB_CACHE", None)
-            else:
-                os.environ["CALCINOSIS_KB_CACHE"] = previous
 
 
 def with_owlready2s_jar(folder: Path) -> dict[str, str] | None:

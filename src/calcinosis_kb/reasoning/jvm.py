@@ -57,8 +57,8 @@ JVM_OPTIONS = ("-Xmx4g", "-XX:+UseSerialGC", "-Xrs")
 two cores (6,000 synthetic cases in two workers: 25.4 s with G1, 13.2 s with the serial
 collector, same run) and it also starts faster. -Xrs: only kb's Python answers Ctrl-C. Otherwise
 the JVM handles SIGINT itself, in threads that unblock it: a Ctrl-C as the JVM started was lost
-(the run went on to the end, exit 0) or ended the process through Java's Runtime.exit(130),
-without kb's message (5 of 40 timed interrupts); with -Xrs, 0 of 40."""
+(the run went on to the end, exit 0), ended the process through Java's Runtime.exit(130) without
+kb's message, or crashed the JVM (10 of 27 timed interrupts; with -Xrs, 0)."""
 
 NATIVE_ACCESS = ("--enable-native-access=ALL-UNNAMED",)
 NATIVE_ACCESS_SINCE = 22
@@ -147,16 +147,17 @@ waits for the thread (`WarmHermit._reasoner`), so the two never initialise the s
 
 
 def _warm_up(jpype: ModuleType) -> threading.Thread:
-    def load() -> None:  # JPype lets Python's lock go while Java runs
-        loader = jpype.JClass("java.lang.ClassLoader").getSystemClassLoader()
-        jpype.JClass("java.lang.Class").forName(WARM_UP, True, loader)
+    # Wrappers made here: JPype making one in that thread as this one made another crashed the JVM
+    # (SIGSEGV in TypeFactoryNative.newWrapper, 1 class-cache test in 20). Called from JNI, forName
+    # uses the system class loader.
+    for_name, detach = jpype.JClass("java.lang.Class").forName, jpype.JClass("java.lang.Thread").detach
 
-    def initialise() -> None:
+    def initialise() -> None:  # JPype lets Python's lock go while Java runs
         with contextlib.suppress(Exception):  # the first reasoner then meets the error itself
-            load()
+            for_name(WARM_UP)
         # Left attached (as releasing a Java object would attach it again), the thread would hold
-        # up the JVM's shutdown as Python exits by 0.3 s; `load` has released its objects.
-        jpype.JClass("java.lang.Thread").detach()
+        # up the JVM's shutdown as Python exits by 0.3 s; it holds no Java object.
+        detach()
 
     thread = threading.Thread(target=initialise, name="kb-jvm-warm-up", daemon=True)
     thread.start()

@@ -59,7 +59,7 @@ def _upgraded(cache: ClassCache, staged: Path) -> tuple[ClassCache, Path] | None
     if upgrade(original, jpype) is None:
         return None
     upgraded = class_cache(*jvm._jvm_setup(jpype))
-    if upgraded is None or upgraded.path == cache.path:
+    if upgraded is None:
         return None
     restaged = None if upgraded.path.exists() else upgraded.stage_input(staged.read_text(encoding="utf-8"))
     cache.abandon(staged, handed_over=True)
