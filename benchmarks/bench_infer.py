@@ -38,7 +38,8 @@ from calcinosis_kb.knowledgebase.normalise import normalise
 from calcinosis_kb.knowledgebase.synthetic import write
 from calcinosis_kb.reasoning.classify import Definitions, logical_core
 from calcinosis_kb.reasoning.hermit import reason
-from calcinosis_kb.reasoning.infer import infer, worker_count
+from calcinosis_kb.reasoning.infer import infer
+from calcinosis_kb.reasoning.jobs import worker_count
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,22 +81,27 @@ def kb_command() -> list[str]:
 
 
 def trained_class_cache(timeout: float = 300, folder: Path | None = None) -> Path | None:
-    """The JVM's class cache (AOT cache) in the user's cache folder (or `folder`), trained first if
-    it is missing: kb trains it in the background after the second run that finds none. (The first
-    training also upgrades HermiT's class files, and so trains the cache of another class path:
-    asked again.)"""
+    """The class caches (AOT caches) in the user's cache folder (or `folder`), each trained first
+    if it is missing: the reasoner process's (enginestart), which a small `kb infer` uses, and the
+    JVM's in kb's process (`kb validate`; a large `kb infer`). kb trains each in the background
+    after the second run that finds none. (The first training also upgrades HermiT's class files,
+    and so trains the cache of another class path: asked again.) The reasoner process's, returned."""
     from calcinosis_kb.reasoning.classcache import class_cache
+    from calcinosis_kb.reasoning.enginestart import engine_cache
     from calcinosis_kb.reasoning.jvm import _import_jpype, _jvm_setup
 
     environment = {**os.environ, **({"CALCINOSIS_KB_CACHE": str(folder)} if folder is not None else {})}
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         with patch.dict(os.environ, environment):  # where class_cache looks
-            cache = class_cache(*_jvm_setup(_import_jpype()))
-        if cache is None or cache.path.is_file():
-            return cache.path if cache is not None else None
+            caches = {"infer": engine_cache(), "validate": class_cache(*_jvm_setup(_import_jpype()))}
+        missing = [(command, cache) for command, cache in caches.items()
+                   if cache is not None and not cache.path.is_file()]
+        if not missing:
+            return caches["infer"].path if caches["infer"] is not None else None
+        command, cache = missing[0]
         if not list(cache.path.parent.glob("*.lock")):
-            subprocess.run([*kb_command(), "infer", str(ROOT / "cases" / "carrascosa2011.ttl")], check=True,
+            subprocess.run([*kb_command(), command, str(ROOT / "cases" / "carrascosa2011.ttl")], check=True,
                            capture_output=True, env=environment)
         time.sleep(1)
     return None
@@ -122,7 +128,7 @@ def with_owlready2s_jar(folder: Path) -> dict[str, str] | None:
 
 def without_class_cache(folder: Path) -> dict[str, str]:
     """An environment whose cache folder has the parsed ontology but can hold no class cache (its
-    jvm/ is a file): the cold start as it was before the cache."""
+    jvm/ is a file): the cold start as it was before the cache (the reasoner process without one)."""
     from calcinosis_kb.knowledgebase.location import cache_root
 
     shutil.copytree(cache_root() / "ontology", folder / "ontology")

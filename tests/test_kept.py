@@ -12,13 +12,14 @@ import pytest
 from rdflib import Graph
 
 from calcinosis_kb.knowledgebase import ucum
-from calcinosis_kb.knowledgebase.loading import load_ontology, ontology_cache_path
-from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.knowledgebase.loading import load_ontology
+from calcinosis_kb.knowledgebase.location import KnowledgeBase, ontology_cache_path
 from calcinosis_kb.quality.shapes import RdfsIndex
 from calcinosis_kb.reasoning import classify
 from calcinosis_kb.reasoning.classify import Classifier, logical_core
 from calcinosis_kb.reasoning.consistency import ConsistencyCheck
-from calcinosis_kb.reasoning.jvm import FUNCTIONAL_SYNTAX_START, WarmHermit, asserted_superclasses
+from calcinosis_kb.reasoning.engines import asserted_superclasses
+from calcinosis_kb.reasoning.jvm import FUNCTIONAL_SYNTAX_START, WarmHermit
 
 from .conftest import ROOT, run_kb_listing_modules
 

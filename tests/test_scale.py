@@ -71,7 +71,7 @@ def test_worker_processes_give_the_same_results_in_order(kb: KnowledgeBase, tmp_
 
 
 def test_worker_count_only_splits_large_jobs() -> None:
-    from calcinosis_kb.reasoning.infer import PARALLEL_JOB_BYTES, worker_count
+    from calcinosis_kb.reasoning.jobs import PARALLEL_JOB_BYTES, worker_count
 
     assert worker_count(0, 40, PARALLEL_JOB_BYTES - 1) == 1
     assert worker_count(2, 40, 10) == 2

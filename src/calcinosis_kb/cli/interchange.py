@@ -43,7 +43,7 @@ def export(
 
     def action() -> None:
         from calcinosis_kb.interchange.export import export as do_export
-        from calcinosis_kb.knowledgebase.loading import case_files_from
+        from calcinosis_kb.knowledgebase.location import case_files_from
 
         knowledge_base = locate(kb)
         exported = do_export(knowledge_base, fmt, what, inferred, output, force,

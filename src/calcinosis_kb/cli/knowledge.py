@@ -76,17 +76,22 @@ def infer(
     """Classify cases into subtypes and patterns with HermiT; explain why, why not, and what is missing."""
 
     def action() -> None:
-        from calcinosis_kb.knowledgebase.loading import case_files_from
-        from calcinosis_kb.presentation.inference import render_inference_parts
-        from calcinosis_kb.reasoning.infer import infer_in_parts
+        from calcinosis_kb.knowledgebase.location import case_files_from
+        from calcinosis_kb.reasoning.enginestart import start_engine
 
         chosen = choose_format(fmt, (Format.text, Format.json, Format.ttl))
         knowledge_base = locate(kb)
         paths = case_files_from(files or [], knowledge_base)
+        # Started before the imports below (rdflib's among them), so that its JVM starts meanwhile.
+        started = start_engine(knowledge_base, paths, jobs)
+
+        from calcinosis_kb.presentation.inference import render_inference_parts
+        from calcinosis_kb.reasoning.infer import infer_in_parts
+
         with progress_bar(len(paths)) as advance:
             parts = infer_in_parts(knowledge_base, paths, explain=explain, progress=advance, jobs=jobs,
                                    read_json=_read_phenopacket if any(p.suffix.lower() == ".json" for p in paths)
-                                   else None)
+                                   else None, started=started)
             rendered = render_inference_parts(parts, chosen)
         for note in rendered.notes:
             typer.echo(f"kb: note: {note}", err=True)

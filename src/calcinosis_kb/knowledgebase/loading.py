@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import pickle
 import re
-import sys
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -14,7 +12,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from calcinosis_kb.knowledgebase.errors import InputFileError
-from calcinosis_kb.knowledgebase.location import KnowledgeBase, cache_root, keep_in_cache, listed
+from calcinosis_kb.knowledgebase.location import KnowledgeBase, keep_in_cache, ontology_cache_path
 from calcinosis_kb.knowledgebase.namespaces import PREFIXES, is_iri
 
 
@@ -157,32 +155,3 @@ def load_ontology(kb: KnowledgeBase) -> Graph:
     return graph
 
 
-def ontology_cache_path(kb: KnowledgeBase, kind: str) -> Path | None:
-    """Where something made from the KB's ontology (its parsed graph, `kind` "pickle"; the
-    reasoner's reading of it) is kept: one file per state of the ontology's files and version."""
-    from calcinosis_kb import __version__
-
-    try:
-        digest = hashlib.sha256(f"{__version__}\0{sys.version_info[:2]}\0{kb.root}".encode())
-        for path in kb.ontology_files:
-            status = path.stat()
-            digest.update(f"{path.name}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
-    except OSError:
-        return None
-    return cache_root() / "ontology" / f"{digest.hexdigest()[:24]}.{kind}"
-
-
-def case_files_from(arguments: Iterable[Path], kb: KnowledgeBase) -> list[Path]:
-    """Expand command-line paths: a folder means every .ttl in it; nothing means the KB's cases."""
-    paths = list(arguments)
-    if not paths:
-        return kb.case_files
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(listed(path, "*.ttl"))
-        elif path.exists():
-            files.append(path)
-        else:
-            raise InputFileError(f"{path}: no such file or folder")
-    return files

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,3 +124,34 @@ class KnowledgeBase:
             if (folder / file_name).is_file():
                 return folder / file_name
         return None
+
+
+def ontology_cache_path(kb: KnowledgeBase, kind: str) -> Path | None:
+    """Where something made from the KB's ontology (its parsed graph, `kind` "pickle"; the
+    reasoner's reading of it) is kept: one file per state of the ontology's files and version."""
+    from calcinosis_kb import __version__
+
+    try:
+        digest = hashlib.sha256(f"{__version__}\0{sys.version_info[:2]}\0{kb.root}".encode())
+        for path in kb.ontology_files:
+            status = path.stat()
+            digest.update(f"{path.name}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+    except OSError:
+        return None
+    return cache_root() / "ontology" / f"{digest.hexdigest()[:24]}.{kind}"
+
+
+def case_files_from(arguments: Iterable[Path], kb: KnowledgeBase) -> list[Path]:
+    """Expand command-line paths: a folder means every .ttl in it; nothing means the KB's cases."""
+    paths = list(arguments)
+    if not paths:
+        return kb.case_files
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(listed(path, "*.ttl"))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise InputFileError(f"{path}: no such file or folder")
+    return files

@@ -126,7 +126,7 @@ class RdfsIndex:
         """The index of `ontology`, read from `path` when an earlier run kept it there (it is made
         from the ontology alone, and took a quarter of a second of a one-file `kb validate`), else
         made and kept there. `path` must be one for this state of the ontology
-        (knowledgebase.loading.ontology_cache_path)."""
+        (knowledgebase.location.ontology_cache_path)."""
         if path is not None:
             try:
                 with path.open("rb") as stream:

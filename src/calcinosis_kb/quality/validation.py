@@ -22,14 +22,14 @@ from calcinosis_kb.knowledgebase.cases import (
 )
 from calcinosis_kb.knowledgebase.errors import KBError
 from calcinosis_kb.knowledgebase.literals import check_numbers
-from calcinosis_kb.knowledgebase.loading import load_ontology, merge, ontology_cache_path, parse_turtle
-from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.knowledgebase.loading import load_ontology, merge, parse_turtle
+from calcinosis_kb.knowledgebase.location import KnowledgeBase, ontology_cache_path
 from calcinosis_kb.knowledgebase.namespaces import CCKB, SRC, curie
 from calcinosis_kb.knowledgebase.normalise import UnitError, normalise
 from calcinosis_kb.quality.shapes import RdfsIndex, Violation, check_shapes
 from calcinosis_kb.querying.named import NamedQuery, load_queries
 from calcinosis_kb.reasoning.consistency import CaseFacts, ConsistencyCheck
-from calcinosis_kb.reasoning.infer import SMALL_JOB_BYTES
+from calcinosis_kb.reasoning.jobs import SMALL_JOB_BYTES
 
 SHAPES_FILE = Path("shapes") / "case-shapes.ttl"
 

@@ -16,12 +16,12 @@ from rdflib.term import Node
 from calcinosis_kb.knowledgebase.errors import InconsistentError
 from calcinosis_kb.knowledgebase.expressions import label
 from calcinosis_kb.knowledgebase.namespaces import CCKB, curie
-from calcinosis_kb.reasoning.jvm import BrokenAxiom, WarmHermit
+from calcinosis_kb.reasoning.engines import BrokenAxiom, Engine
 
 BUILT_IN = (str(OWL), str(RDF), str(RDFS), str(XSD))
 
 
-def clashing_facts(engine: WarmHermit, ontology: Graph, path: Path, case: URIRef, facts: Graph) -> str:
+def clashing_facts(engine: Engine, ontology: Graph, path: Path, case: URIRef, facts: Graph) -> str:
     """Name the facts of an inconsistent case that clash, with their quotes, and the axiom of the
     ontology they break, in words."""
     links = [(p, node) for p, node in facts.predicate_objects(case) if isinstance(node, URIRef)

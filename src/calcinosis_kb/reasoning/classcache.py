@@ -117,7 +117,7 @@ class ClassCache:
         except OSError:
             return False
 
-    def stage_input(self, turtle: str) -> Path | None:
+    def stage_input(self, ontology: str, suffix: str = ".ttl") -> Path | None:
         """Take the trainer's lock and write the ontology it is to load; None if another has it."""
         lock = self._marker("lock")
         try:
@@ -127,9 +127,9 @@ class ClassCache:
         except OSError:
             return None
         try:
-            handle, staged = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".ttl", dir=self.path.parent)
+            handle, staged = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=suffix, dir=self.path.parent)
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(turtle)
+                stream.write(ontology)
             return Path(staged)
         except OSError:
             lock.unlink(missing_ok=True)
@@ -141,17 +141,17 @@ class ClassCache:
         for path in (staged, self._marker("lock"), *((self._marker("seen"),) if handed_over else ())):
             path.unlink(missing_ok=True)
 
-    def build(self, command: Callable[[Path], list[str]], staged: Path) -> None:
-        """Run the training `command(output)`; keep its cache if the JVM accepts it (checked
-        with a JVM that refuses to start without it), moving it in place atomically."""
+    def build(self, train: Callable[[Path], bool], staged: Path) -> None:
+        """Run the training `train(output)` (True if it ended well); keep its cache if the JVM
+        accepts it (checked with a JVM that refuses to start without it), moving it in place
+        atomically."""
         output = self.path.with_name(f".{self.path.stem}.{os.getpid()}.aot")
         try:
             os.nice(10)
-            trained = subprocess.run(command(output), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, timeout=STALE_SECONDS - 60)
+            trained = train(output)
             check = [check_java(), *self.options, f"-XX:AOTCache={output}", "-XX:AOTMode=on",
                      f"-Djava.class.path={os.pathsep.join(self.classpath)}", "-version"]
-            if trained.returncode == 0 and output.is_file() and subprocess.run(
+            if trained and output.is_file() and subprocess.run(
                     check, stdin=subprocess.DEVNULL, capture_output=True, timeout=60).returncode == 0:
                 os.replace(output, self.path)
                 self._marker("seen").unlink(missing_ok=True)
@@ -178,19 +178,21 @@ class ClassCache:
                 pass
 
 
-def train_after_this_run(cache: ClassCache, turtle: str) -> None:
+def train_after_this_run(cache: ClassCache, ontology: str, function: str = "train") -> None:
     """When this process exits (its output written), start the training of the class cache in a
     detached process of low priority, on the ontology this run loaded; a failure only loses the
-    speed-up. The ontology goes in a file of the cache folder, which the trainer removes."""
+    speed-up. The ontology goes in a file of the cache folder, which the trainer removes. `function`:
+    the trainer's, in training.py: `train` for the JVM in kb's process (the ontology in Turtle),
+    `train_engine` for the reasoner process (in functional syntax)."""
 
     def start() -> None:
-        staged = cache.stage_input(turtle)
+        staged = cache.stage_input(ontology, ".ttl" if function == "train" else ".ofn")
         if staged is None:
             return
         package = Path(__file__).resolve().parents[2]
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(package), os.environ.get("PYTHONPATH", "")])}
         try:
-            subprocess.Popen(trainer(str(cache.path), str(staged)), stdin=subprocess.DEVNULL,
+            subprocess.Popen(trainer(str(cache.path), str(staged), function=function), stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                              close_fds=True, env=environment)
         except OSError:
@@ -199,6 +201,6 @@ def train_after_this_run(cache: ClassCache, turtle: str) -> None:
     atexit.register(start)
 
 
-def trainer(*arguments: str) -> list[str]:
-    script = "import sys; from calcinosis_kb.reasoning.training import train; train(sys.argv[1:])"
+def trainer(*arguments: str, function: str = "train") -> list[str]:
+    script = f"import sys; from calcinosis_kb.reasoning.training import {function}; {function}(sys.argv[1:])"
     return [sys.executable, "-c", script, *arguments]

@@ -15,16 +15,19 @@ from rdflib.term import Node
 from calcinosis_kb.knowledgebase.cases import CaseFile, case_info, check_terms, find_cases, subclasses_of, word
 from calcinosis_kb.knowledgebase.errors import ExitCode, InconsistentError, KBError
 from calcinosis_kb.knowledgebase.expressions import Expression, label
-from calcinosis_kb.knowledgebase.loading import CaseReader, load_ontology, new_graph, ontology_cache_path, parse_case
-from calcinosis_kb.knowledgebase.location import KnowledgeBase
+from calcinosis_kb.knowledgebase.loading import CaseReader, load_ontology, new_graph, parse_case
+from calcinosis_kb.knowledgebase.location import KnowledgeBase, ontology_cache_path
 from calcinosis_kb.knowledgebase.namespaces import CCKB, curie
 from calcinosis_kb.knowledgebase.normalise import normalise
 from calcinosis_kb.knowledgebase.streaming import is_large_case_file, open_large_case_file
 from calcinosis_kb.reasoning.clash import clashing_facts
 from calcinosis_kb.reasoning.differential import differential
+from calcinosis_kb.reasoning.engineprocess import FallbackEngine, ProcessEngine
+from calcinosis_kb.reasoning.engines import Engine, asserted_superclasses
+from calcinosis_kb.reasoning.enginestart import StartedEngine
 from calcinosis_kb.reasoning.explain import Explainer
 from calcinosis_kb.reasoning.hermit import Reasoned
-from calcinosis_kb.reasoning.jvm import WarmHermit, asserted_superclasses
+from calcinosis_kb.reasoning.jvm import WarmHermit
 
 BATCH = 50
 """Cases classified together by one reasoner: set-up is paid once per batch (measured here:
@@ -197,8 +200,11 @@ class Classifier:
     """The ontology and a warm reasoner (started on first use), classifying one file at a time."""
 
     def __init__(self, kb: KnowledgeBase, ontology: Graph | None = None, quick_start: bool = False,
-                 read_json: CaseReader | None = None) -> None:
+                 read_json: CaseReader | None = None, started: StartedEngine | None = None) -> None:
+        """`started`: a reasoner process started early on the kept reading of this KB's ontology
+        (enginestart.start_engine), to answer while it can."""
         self.read_json = read_json
+        self._started = started
         self.ontology = ontology if ontology is not None else load_ontology(kb)
         # The reasoner's reading of the ontology is kept only for the KB's own files: an ontology
         # passed in may differ from them.
@@ -207,14 +213,33 @@ class Classifier:
         self.candidates = self.definitions.subtypes + self.definitions.patterns
         self.quick_start = quick_start
         self.expressions: dict[URIRef, Expression | None] = {}  # definitions read, shared by its explanations
-        self._engine: WarmHermit | None = None
+        self._engine: Engine | None = None
 
     @property
-    def engine(self) -> WarmHermit:
-        if self._engine is None:  # the core's asserted hierarchy is the whole ontology's
-            self._engine = WarmHermit.kept(self._kept_core, asserted_superclasses(self.ontology), self.quick_start) \
-                or WarmHermit(logical_core(self.ontology), self.quick_start, keep=self._kept_core)
+    def engine(self) -> Engine:
+        if self._engine is None:
+            superclasses = asserted_superclasses(self.ontology)  # the core's asserted hierarchy is the whole's
+
+            def in_process() -> WarmHermit:
+                return WarmHermit.kept(self._kept_core, superclasses, self.quick_start) \
+                    or WarmHermit(logical_core(self.ontology), self.quick_start, keep=self._kept_core)
+
+            started, self._started = self._started, None
+            if started is not None and started.kept == self._kept_core:
+                self._engine = FallbackEngine(ProcessEngine(started, superclasses), in_process)
+            else:
+                if started is not None:
+                    started.kill()
+                self._engine = in_process()
         return self._engine
+
+    def close(self) -> None:
+        """Let a reasoner process go (the JVM in kb's process stays for the process's life)."""
+        if self._started is not None:
+            self._started.kill()
+            self._started = None
+        if isinstance(self._engine, FallbackEngine) and self._engine.primary is not None:
+            self._engine.primary.close()
 
     def classify_file(self, path: Path, explain: bool = True) -> Inference:
         """The cases of one file, classified and (optionally) explained; its problems as errors."""
@@ -283,7 +308,7 @@ def read_case_file(path: Path, ontology: Graph, read_json: CaseReader | None = N
 
 
 def _classify(
-    engine: WarmHermit, batch: list[tuple[URIRef, Graph]], candidates: list[URIRef], excludable: list[URIRef]
+    engine: Engine, batch: list[tuple[URIRef, Graph]], candidates: list[URIRef], excludable: list[URIRef]
 ) -> list[Reasoned | InconsistentError]:
     """The batch with one reasoner; if it is contradictory, each case alone to find which."""
     try:

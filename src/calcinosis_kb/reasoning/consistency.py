@@ -20,7 +20,8 @@ from rdflib.namespace import OWL, RDF
 from calcinosis_kb.knowledgebase.errors import InconsistentError
 from calcinosis_kb.reasoning.clash import clashing_facts
 from calcinosis_kb.reasoning.classify import case_facts, logical_core, without_annotations
-from calcinosis_kb.reasoning.jvm import WarmHermit, asserted_superclasses
+from calcinosis_kb.reasoning.engines import asserted_superclasses
+from calcinosis_kb.reasoning.jvm import WarmHermit
 
 BATCH_CASES = 1000
 """Cases checked by one reasoner. Measured on synthetic cases (files of 1,000), same run: 1,000

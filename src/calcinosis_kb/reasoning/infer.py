@@ -3,7 +3,6 @@ large job, in worker processes."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -12,13 +11,8 @@ from rdflib import Graph
 from calcinosis_kb.knowledgebase.loading import CaseReader
 from calcinosis_kb.knowledgebase.location import KnowledgeBase
 from calcinosis_kb.reasoning.classify import Classifier, Inference
-
-SMALL_JOB_BYTES = 512_000
-"""Case files smaller than this in all start the JVM for a quick start rather than throughput."""
-
-PARALLEL_JOB_BYTES = 4_000_000
-"""Case files larger than this in all (about 2,000 cases) are shared among worker processes,
-one per core, each with its own JVM; smaller jobs would spend more starting them than they save."""
+from calcinosis_kb.reasoning.enginestart import StartedEngine
+from calcinosis_kb.reasoning.jobs import SMALL_JOB_BYTES, job_size, worker_count
 
 
 def infer(
@@ -54,34 +48,31 @@ def infer_in_parts(
     ontology: Graph | None = None,
     jobs: int = 0,
     read_json: CaseReader | None = None,
+    started: StartedEngine | None = None,
 ) -> Iterator[Inference]:
     """`infer`, handed out as it goes (a batch of cases, or a file from a worker) so that a caller
-    can print each part and let it go: memory stays bounded however many cases there are."""
+    can print each part and let it go: memory stays bounded however many cases there are.
+    `started`: the reasoner process start_engine started for this job (a small one), if any."""
     paths = list(paths)
-    size = sum(p.stat().st_size for p in paths if p.is_file())
+    size = job_size(paths)
     workers = worker_count(jobs, len(paths), size)
     if workers > 1:
         from calcinosis_kb.reasoning.parallel import infer_in_workers
 
+        if started is not None:  # for a small job only
+            started.kill()
+
         yield from infer_in_workers(kb, paths, explain=explain, progress=progress, workers=workers,
                                     read_json=read_json)
         return
-    classifier = Classifier(kb, ontology, quick_start=size < SMALL_JOB_BYTES, read_json=read_json)
+    classifier = Classifier(kb, ontology, quick_start=size < SMALL_JOB_BYTES, read_json=read_json, started=started)
     done = 0
-    for path in paths:
-        for part in classifier.classify_file_in_parts(path, explain):
-            done += len(part.results)
-            yield part
-        if progress is not None:
-            progress(done)
-
-
-def worker_count(jobs: int, files: int, size: int) -> int:
-    """How many processes to classify with: several only for jobs big enough to repay a JVM
-    start per worker (about a second), and never more than there are files to share."""
-    wanted = jobs if jobs > 0 else (os.cpu_count() or 1)
-    if jobs == 0 and size < PARALLEL_JOB_BYTES:
-        return 1
-    return max(1, min(wanted, files))
-
-
+    try:
+        for path in paths:
+            for part in classifier.classify_file_in_parts(path, explain):
+                done += len(part.results)
+                yield part
+            if progress is not None:
+                progress(done)
+    finally:
+        classifier.close()

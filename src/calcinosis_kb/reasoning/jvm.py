@@ -9,37 +9,41 @@ OWL API) that owlready2 ships, so both paths run the same reasoner."""
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import signal
 import sys
 import tempfile
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, XSD
-from rdflib.term import Node
+from rdflib import Graph
 
-from calcinosis_kb.knowledgebase.errors import EnvironmentProblem, InconsistentError
+from calcinosis_kb.knowledgebase.errors import EnvironmentProblem
 from calcinosis_kb.knowledgebase.location import keep_in_cache
 from calcinosis_kb.reasoning.classcache import class_cache, train_after_this_run
 from calcinosis_kb.reasoning.classfiles import hermit_jar, wants_upgrade
-from calcinosis_kb.reasoning.hermit import INSTALL_JAVA, Reasoned, check_java, java_major
+from calcinosis_kb.reasoning.engines import (
+    CONSTRAINTS,
+    BrokenAxiom,
+    ClassFact,
+    DataFact,
+    Engine,
+    Entailments,
+    Fact,
+    ObjectFact,
+    Vocabulary,
+    asserted_superclasses,
+    inconsistent,
+)
+from calcinosis_kb.reasoning.hermit import INSTALL_JAVA, check_java, hermit_dir, java_major
 
 _lock = threading.Lock()
 _started: dict[str, Any] = {}
 
 
-def _hermit_dir() -> Path:
-    """owlready2's folder of its bundled HermiT jar, found without importing owlready2 (25 ms)."""
-    spec = importlib.util.find_spec("owlready2")
-    if spec is None or not spec.submodule_search_locations:
-        raise EnvironmentProblem("owlready2, which brings the HermiT reasoner, is not installed: reinstall kb")
-    return Path(next(iter(spec.submodule_search_locations))) / "hermit"
+_hermit_dir = hermit_dir
 
 
 def _jvm_library(java: str) -> str:
@@ -181,45 +185,14 @@ _training_output: Path | None = None
 the cache at exit."""
 
 
-@dataclass
-class _Vocabulary:
-    object_properties: set[str]
-    data_properties: set[str]
-
-
-def asserted_superclasses(graph: Graph) -> dict[str, frozenset[str]]:
-    """Each named class's asserted superclasses (itself included), transitively."""
-    superclasses: dict[str, frozenset[str]] = {}
-    for cls in set(graph.subjects(RDFS.subClassOf, None)) | set(graph.subjects(RDF.type, OWL.Class)):
-        if isinstance(cls, URIRef):
-            superclasses[str(cls)] = frozenset(
-                str(c) for c in graph.transitive_objects(cls, RDFS.subClassOf) if isinstance(c, URIRef)
-            )
-    return superclasses
-
-
-CONSTRAINTS = frozenset({"SubClassOf", "DisjointClasses", "DisjointUnion", "FunctionalObjectProperty",
-                         "FunctionalDataProperty", "InverseFunctionalObjectProperty", "DisjointObjectProperties",
-                         "DisjointDataProperties", "AsymmetricObjectProperty", "IrreflexiveObjectProperty",
-                         "DifferentIndividuals", "DataPropertyRange", "DataPropertyDomain"})
-"""The kinds of axiom that can make facts inconsistent (a SubClassOf only when it excludes something)."""
-
-
-@dataclass(frozen=True)
-class BrokenAxiom:
-    kind: str  # the OWL API's name of the axiom type, e.g. DisjointClasses
-    signature: frozenset[str]  # the IRIs of the classes and properties it names
-    text: str  # the OWL API's rendering, for the record
-
-
 def _excludes(axiom: Any) -> bool:
     """A subclass axiom whose superclass is nothing or the complement of something."""
     superclass = axiom.getSuperClass()
     return bool(superclass.isOWLNothing()) or str(superclass.getClassExpressionType().getName()) == "ObjectComplementOf"
 
 
-class WarmHermit:
-    """The ontology loaded once into a JVM; `classify` answers for one case's facts."""
+class WarmHermit(Engine):
+    """The ontology loaded once into the JVM of kb's process; `classify` answers for one case's facts."""
 
     def __init__(self, core: Graph, quick_start: bool = False, *, keep: Path | None = None) -> None:
         """`core` read through the OWL API; `keep`: where to keep the OWL API's own reading of it (in
@@ -262,7 +235,7 @@ class WarmHermit:
         untrained = self.java.pop("untrained", None)
         if untrained is not None:  # the trainer reads Turtle; N-Triples is Turtle too
             train_after_this_run(untrained, self._rendered(TURTLE) if functional else document)
-        self.vocabulary = _Vocabulary(
+        self.vocabulary = Vocabulary(
             {str(p.getIRI()) for p in self.ontology.getObjectPropertiesInSignature()},
             {str(p.getIRI()) for p in self.ontology.getDataPropertiesInSignature()},
         )
@@ -294,29 +267,23 @@ class WarmHermit:
             iri = self._iris[value] = self.java["iri"].create(value)
         return iri
 
-    def _axioms(self, triples: Iterable[tuple[Node, Node, Node]]) -> Any:
+    def _axioms(self, facts: Iterable[Fact]) -> Any:
         f, axioms = self.factory, self.java["hashset"]()
-        for subject, predicate, obj in triples:
-            if isinstance(subject, BNode):
-                continue
-            individual = self._individual(str(subject))
-            prop = str(predicate)
-            if predicate == RDF.type and isinstance(obj, URIRef):
-                axioms.add(f.getOWLClassAssertionAxiom(f.getOWLClass(self._iri(str(obj))), individual))
-            elif prop in self.vocabulary.object_properties and isinstance(obj, URIRef):
-                target = self._individual(str(obj))
-                axioms.add(f.getOWLObjectPropertyAssertionAxiom(f.getOWLObjectProperty(self._iri(prop)), individual,
-                                                                target))
-            elif prop in self.vocabulary.data_properties and isinstance(obj, Literal):
-                datatype = f.getOWLDatatype(self._iri(str(obj.datatype or XSD.string)))
-                literal = f.getOWLLiteral(str(obj), datatype)
-                axioms.add(f.getOWLDataPropertyAssertionAxiom(f.getOWLDataProperty(self._iri(prop)), individual,
+        for fact in facts:
+            individual = self._individual(fact.individual)
+            if isinstance(fact, ClassFact):
+                axioms.add(f.getOWLClassAssertionAxiom(f.getOWLClass(self._iri(fact.cls)), individual))
+            elif isinstance(fact, ObjectFact):
+                axioms.add(f.getOWLObjectPropertyAssertionAxiom(f.getOWLObjectProperty(self._iri(fact.prop)),
+                                                                individual, self._individual(fact.target)))
+            elif isinstance(fact, DataFact):
+                literal = f.getOWLLiteral(fact.lexical, f.getOWLDatatype(self._iri(fact.datatype)))
+                axioms.add(f.getOWLDataPropertyAssertionAxiom(f.getOWLDataProperty(self._iri(fact.prop)), individual,
                                                               literal))
         return axioms
 
     def is_consistent(self, facts: Iterable[Graph] = ()) -> bool:
-        """Whether the ontology, with these facts added for the question, is consistent."""
-        axioms = self._axioms(triple for graph in facts for triple in graph)
+        axioms = self._axioms(self.facts(triple for graph in facts for triple in graph))
         self.manager.addAxioms(self.ontology, axioms)
         reasoner = self._reasoner()
         try:
@@ -326,7 +293,6 @@ class WarmHermit:
             self.manager.removeAxioms(self.ontology, axioms)
 
     def unsatisfiable_classes(self) -> list[str]:
-        """The named classes of a consistent ontology that HermiT proves empty (owl:Nothing aside)."""
         reasoner = self._reasoner()
         try:
             return [str(c.getIRI().toString()) for c in reasoner.getUnsatisfiableClasses().getEntitiesMinusBottom()]
@@ -334,9 +300,7 @@ class WarmHermit:
             reasoner.dispose()
 
     def broken_axioms(self, facts: Graph) -> list[BrokenAxiom]:
-        """The ontology's constraints (disjointness, functional properties, axioms that exclude
-        something) that these inconsistent facts break: each one without which they are consistent."""
-        axioms = self._axioms(facts)
+        axioms = self._axioms(self.facts(facts))
         self.manager.addAxioms(self.ontology, axioms)
         broken: list[BrokenAxiom] = []
         try:
@@ -358,43 +322,28 @@ class WarmHermit:
             self.manager.removeAxioms(self.ontology, axioms)
         return sorted(broken, key=lambda b: b.text)
 
-    def classify(self, facts: Graph, case: URIRef, candidates: list[URIRef],
-                 excludable: list[URIRef] | None = None) -> Reasoned:
-        """Which candidate classes HermiT proves the case belongs to, given the ontology plus
-        these facts. Raises InconsistentError when the facts contradict the ontology."""
-        return self.classify_many([(case, facts)], candidates, excludable)[0]
-
-    def classify_many(self, cases: list[tuple[URIRef, Graph]], candidates: list[URIRef],
-                      excludable: list[URIRef] | None = None) -> list[Reasoned]:
-        """Classify several cases with one reasoner: their facts are disjoint parts of one ABox,
-        as in HermiT's whole-ABox classification, while the reasoner's set-up (clausifying the
-        ontology) is paid once per batch. Only the candidate entailments (the defined subtypes
-        and patterns) are asked, rather than realising every individual. Raises
-        InconsistentError when the facts of the batch contradict the ontology."""
-        axioms = self._axioms(triple for _, graph in cases for triple in graph)
+    def entailments(self, facts: list[Fact], individuals: list[str], candidates: list[str],
+                    excludable: list[str]) -> list[Entailments]:
+        axioms = self._axioms(facts)
         self.manager.addAxioms(self.ontology, axioms)
         reasoner = self._reasoner()
         f = self.factory
-        targets = [(str(cls), f.getOWLClass(self._iri(str(cls)))) for cls in candidates]
-        wanted = {str(c) for c in excludable or []}
+        targets = [(iri, f.getOWLClass(self._iri(iri))) for iri in candidates]
+        wanted = set(excludable)
         complements = [(iri, f.getOWLObjectComplementOf(cls)) for iri, cls in targets if iri in wanted]
-        results: list[Reasoned] = []
+        answers: list[Entailments] = []
         try:
             if not reasoner.isConsistent():
-                raise InconsistentError("the reasoner (HermiT) found the facts inconsistent with the ontology")
-            for case, graph in cases:
-                individual = self._individual(str(case))
-                entailed = {iri for iri, cls in targets
-                            if reasoner.isEntailed(f.getOWLClassAssertionAxiom(cls, individual))}
+                raise inconsistent()
+            for iri in individuals:
+                individual = self._individual(iri)
+                entailed = frozenset(target for target, cls in targets
+                                     if reasoner.isEntailed(f.getOWLClassAssertionAxiom(cls, individual)))
                 # Excluded: the facts prove the case outside the definition (the differential).
-                excluded = {iri for iri, complement in complements if iri not in entailed
-                            and reasoner.isEntailed(f.getOWLClassAssertionAxiom(complement, individual))}
-                closed = set(entailed)
-                for cls in {str(t) for t in graph.objects(case, RDF.type)} | entailed:
-                    closed |= self.superclasses.get(cls, frozenset({cls}))
-                results.append(Reasoned(types={str(case): frozenset(closed)}, superclasses=self.superclasses,
-                                        unsatisfiable=frozenset(), excluded={str(case): frozenset(excluded)}))
+                excluded = frozenset(target for target, complement in complements if target not in entailed
+                                     and reasoner.isEntailed(f.getOWLClassAssertionAxiom(complement, individual)))
+                answers.append(Entailments(entailed, excluded))
         finally:
             reasoner.dispose()
             self.manager.removeAxioms(self.ontology, axioms)
-        return results
+        return answers

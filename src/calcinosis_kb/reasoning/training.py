@@ -6,18 +6,25 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from calcinosis_kb.knowledgebase.errors import InconsistentError, KBError
 from calcinosis_kb.reasoning import jvm
-from calcinosis_kb.reasoning.classcache import ClassCache, class_cache, trainer
+from calcinosis_kb.reasoning.classcache import STALE_SECONDS, ClassCache, class_cache, trainer
 from calcinosis_kb.reasoning.classfiles import upgrade, wants_upgrade
 from calcinosis_kb.reasoning.classify import without_annotations
-from calcinosis_kb.reasoning.jvm import WarmHermit, asserted_superclasses
+from calcinosis_kb.reasoning.engineprocess import ProcessEngine
+from calcinosis_kb.reasoning.engines import Engine, asserted_superclasses
+from calcinosis_kb.reasoning.enginestart import StartedEngine, engine_cache, launch
+from calcinosis_kb.reasoning.jvm import WarmHermit
 
 
 def train(arguments: list[str]) -> None:
@@ -36,19 +43,54 @@ def train(arguments: list[str]) -> None:
         with contextlib.suppress(KBError):  # also the ontology as `kb validate` reads it
             _exercise(without_annotations(load_ontology(KnowledgeBase.locate())))
         jvm._import_jpype().JClass("java.lang.System").exit(0)
-    upgraded = _upgraded(cache, staged)
+    upgraded = _upgraded(cache, staged, lambda jpype: class_cache(*jvm._jvm_setup(jpype)))
     if upgraded is not None:
         cache, staged = upgraded
     elif cache.path.exists() or not staged.exists():  # it was for the upgrade, or handed over to
         cache.abandon(staged)  # a cache that needs no training after all
         return
-    cache.build(lambda output: trainer(str(cache.path), str(staged), str(output)), staged)
+    cache.build(lambda output: _ran(trainer(str(cache.path), str(staged), str(output))), staged)
 
 
-def _upgraded(cache: ClassCache, staged: Path) -> tuple[ClassCache, Path] | None:
+def train_engine(arguments: list[str]) -> None:
+    """The trainer of the reasoner process's class cache (enginestart; started by
+    train_after_this_run): the process asked what a run asks, on the staged ontology (functional
+    syntax), with a JVM that writes the cache when it exits; then the cache checked and moved in
+    place. HermiT's class files are upgraded first, as for the JVM in kb's process."""
+    cache, staged = engine_cache(), Path(arguments[1])
+    if cache is None or str(cache.path) != arguments[0]:  # the settings (or the jar, upgraded) changed since
+        ClassCache(Path(arguments[0])).abandon(staged)
+        return
+    upgraded = _upgraded(cache, staged, lambda _: engine_cache())
+    if upgraded is not None:
+        cache, staged = upgraded
+    elif cache.path.exists() or not staged.exists():
+        cache.abandon(staged)
+        return
+
+    def train(output: Path) -> bool:
+        started = StartedEngine(launch(staged, cache.jvm_options(output)), staged)
+        try:
+            _exercise_engine(ProcessEngine(started, {}),
+                             re.findall(r"Declaration\(Class\(<([^>]*)>\)\)", staged.read_text("utf-8")))
+        finally:
+            code = started.stop(timeout=STALE_SECONDS - 60)  # the JVM writes the cache as it ends
+        return code == 0
+
+    cache.build(train, staged)
+
+
+def _ran(command: list[str]) -> bool:
+    return subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          timeout=STALE_SECONDS - 60).returncode == 0
+
+
+def _upgraded(cache: ClassCache, staged: Path,
+              upgraded_cache: Callable[[ModuleType], ClassCache | None]) -> tuple[ClassCache, Path] | None:
     """When HermiT's class files have no upgrade yet (classfiles), make it, in a JVM of this process,
-    and hand the training over to the class cache of the class path with the upgraded jar: the
-    cache and its staged ontology, with its lock taken. None to train `cache` as it is."""
+    and hand the training over to the class cache of the class path with the upgraded jar
+    (`upgraded_cache`, given JPype once it has run): the cache and its staged ontology, with its
+    lock taken. None to train `cache` as it is."""
     original = jvm._hermit_dir() / "HermiT.jar"
     if not wants_upgrade(original):
         return None
@@ -58,10 +100,11 @@ def _upgraded(cache: ClassCache, staged: Path) -> tuple[ClassCache, Path] | None
     jpype.startJVM(library, *options, convertStrings=True)  # no class cache: this JVM only rewrites
     if upgrade(original, jpype) is None:
         return None
-    upgraded = class_cache(*jvm._jvm_setup(jpype))
+    upgraded = upgraded_cache(jpype)
     if upgraded is None:
         return None
-    restaged = None if upgraded.path.exists() else upgraded.stage_input(staged.read_text(encoding="utf-8"))
+    restaged = None if upgraded.path.exists() else upgraded.stage_input(staged.read_text(encoding="utf-8"),
+                                                                         staged.suffix)
     cache.abandon(staged, handed_over=True)
     return (upgraded, restaged) if restaged is not None else None
 
@@ -74,9 +117,15 @@ def _exercise(ontology: Graph) -> None:
         kept = Path(folder) / "ontology.ofn"
         WarmHermit(ontology, quick_start=True, keep=kept)
         engine = WarmHermit.kept(kept, asserted_superclasses(ontology)) or WarmHermit(ontology)
+    _exercise_engine(engine, sorted(engine.superclasses,
+                                    key=lambda c: (-sum(c in s for s in engine.superclasses.values()), c)))
+
+
+def _exercise_engine(engine: Engine, classes: list[str]) -> None:
+    """Questions of every kind a run asks, about one made-up individual with facts of the first
+    `classes` and of a few of the ontology's properties."""
     engine.is_consistent()
     engine.unsatisfiable_classes()
-    classes = sorted(engine.superclasses, key=lambda c: (-sum(c in s for s in engine.superclasses.values()), c))
     individual, other = URIRef("urn:kb-training:case"), URIRef("urn:kb-training:fact")
     facts = Graph()
     facts.add((individual, RDF.type, URIRef(classes[0])))
