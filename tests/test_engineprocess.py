@@ -14,14 +14,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef, namespace
+from rdflib import Graph, URIRef, namespace
+from rdflib.namespace import RDF
 
 from calcinosis_kb.knowledgebase.location import KnowledgeBase, ontology_cache_path
 from calcinosis_kb.reasoning import hermit
 from calcinosis_kb.reasoning.classcache import AOT_CACHE_SINCE
 from calcinosis_kb.reasoning.classify import Classifier, Inference
 from calcinosis_kb.reasoning.engineprocess import EngineUnavailable, FallbackEngine, ProcessEngine, functional_syntax
-from calcinosis_kb.reasoning.engines import DataFact
+from calcinosis_kb.reasoning.engines import ClassFact, DataFact, Fact, ObjectFact
 from calcinosis_kb.reasoning.enginestart import (
     ENGINE_JAR,
     ENGINE_SOURCE,
@@ -32,6 +33,7 @@ from calcinosis_kb.reasoning.enginestart import (
     launch,
     start_engine,
 )
+from calcinosis_kb.reasoning.jvm import WarmHermit
 
 from .conftest import DATA, ROOT, run_kb_listing_modules
 
@@ -96,28 +98,60 @@ def test_the_process_answers_every_case_and_fixture_as_the_jvm_in_kbs_process(kb
     through_process.close()
 
 
-def test_literals_of_every_kind_are_written_so_the_owl_api_reads_them(kb: KnowledgeBase, kept: Path) -> None:
-    """Each answer as the JVM in kb's process gives it, and none refused: a document the OWL API
-    could not read would be an error answer (EngineUnavailable)."""
-    engine, reference = ProcessEngine(started_on(kept), {}), Classifier(kb, quick_start=True).engine
-    person, age = URIRef("urn:kb-test:person"), URIRef(f"{CCKB}ageInYears")  # a functional decimal
-    texts = ('a "quoted" word', "back\\slash \\\" and \\n", "two\nlines\tand a tab\r", "é 𝔘 ∞", "")
-    xsd = namespace.XSD
-    values = [Literal("42", datatype=xsd.decimal), *(Literal(text, datatype=xsd.string) for text in texts)]
-    answers = []
-    for value in values:
-        facts = Graph()
-        facts.add((person, age, value))
-        answers.append(engine.is_consistent([facts]))
-        assert answers[-1] == reference.is_consistent([facts]), value
-    assert answers == [True, False, False, False, False, False]  # a string is no decimal
-    engine.close()
+LEXICAL_FORMS = ["42", 'a "quoted" word', "back\\slash \\\" \\n \\u0041 \\t", "two\nlines\tand a tab\r", "x\r\ny",
+                 "é 𝔘 ∞", "", "x\u0000y", "x\u2028y\u0085z", "end\\", '"', "\\U0001D518", ")x", "#c"]
+WRITABLE_IRIS = ["urn:kb-test:p", "case1", "#frag", "http://x/é", "http://x/a\u00a0b", "http://x/a(b)", "http://x/%20",
+                 "http://x/'", "http://x/~!$&*+,;=", "a:b", "http://x/𝔘"]
+
+
+def test_facts_in_functional_syntax_read_back_as_the_axioms_kbs_process_builds(kb: KnowledgeBase) -> None:
+    """What the process is sent is what the JVM in kb's process would add, axiom for axiom (as the
+    OWL API compares them): literals of every kind of character and datatype, IRIs of every kind
+    functional syntax can write."""
+    from calcinosis_kb.reasoning.jvm import FUNCTIONAL_SYNTAX_PARSER, _java_class
+
+    engine = Classifier(kb, quick_start=True).engine
+    assert isinstance(engine, WarmHermit)
+    xsd, rdf = str(namespace.XSD), str(namespace.RDF)
+    facts: list[list[Fact]] = [[DataFact(f"{CCKB}ageInYears", "urn:kb-test:person", lexical, datatype)]
+                               for lexical in LEXICAL_FORMS
+                               for datatype in (f"{xsd}string", f"{xsd}decimal", f"{rdf}PlainLiteral")]
+    facts += [[ClassFact("urn:kb-test:C", iri), ObjectFact("urn:kb-test:p", iri, iri)] for iri in WRITABLE_IRIS]
+    for each in facts:
+        document = engine.manager.createOntology()
+        try:
+            _java_class(FUNCTIONAL_SYNTAX_PARSER)().parse(engine.java["source"](functional_syntax(each)), document)
+            read = engine.java["hashset"]()
+            read.addAll(document.getAxioms())
+        finally:
+            engine.manager.removeOntology(document)
+        assert bool(read.equals(engine._axioms(each))), each
+
+
+def test_an_ontology_axiom_a_case_restates_stays_in_the_ontology(kb: KnowledgeBase, kept: Path) -> None:
+    """A case's facts are added for a question and removed after it; one the ontology held already
+    (here an ontology individual's type) must stay, in both engines (it was removed, and a later
+    question then found an ontology without it)."""
+    mass_like, case = URIRef(f"{CCKB}MassLike"), URIRef("urn:kb-test:case")
+    contradiction, restating = Graph(), Graph()
+    contradiction.add((mass_like, RDF.type, URIRef(f"{CCKB}Patient")))  # MassLike is a Morphology
+    restating.add((mass_like, RDF.type, URIRef(f"{CCKB}Morphology")))
+    restating.add((case, RDF.type, URIRef(f"{CCKB}Patient")))
+    for engine in (Classifier(kb, quick_start=True).engine, ProcessEngine(started_on(kept), {})):
+        assert engine.is_consistent([contradiction]) is False
+        engine.classify(restating, case, [])
+        engine.is_consistent([restating])
+        assert engine.is_consistent([contradiction]) is False, type(engine).__name__
+        if isinstance(engine, ProcessEngine):
+            engine.close()
 
 
 def test_an_iri_functional_syntax_cannot_write_is_left_to_the_jvm_in_kbs_process() -> None:
     for iri in ("http://x/a b", "http://x/a>b", 'http://x/"', "http://x/{a}", "http://x/\n"):
         with pytest.raises(EngineUnavailable):
             functional_syntax([DataFact(iri, "urn:kb-test:case", "1", str(namespace.XSD.integer))])
+        with pytest.raises(EngineUnavailable):
+            functional_syntax([ClassFact("urn:kb-test:C", iri)])
 
 
 def test_a_process_that_cannot_start_or_that_dies_is_replaced_by_the_jvm_in_kbs_process(

@@ -75,6 +75,11 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], int, str]] = {
     "negative age": (lambda: with_age("-5").encode(), ExitCode.KNOWLEDGE, "is negative"),
     "ill-typed integer": (lambda: with_age('"abc"^^xsd:integer').encode(), ExitCode.KNOWLEDGE,
                           "not a valid xsd:integer"),
+    # HermiT stopped on these with UnsupportedDatatypeException: exit 70, "a bug in kb"
+    "a date for an age": (lambda: with_age('"2020-01-01"^^xsd:date').encode(), ExitCode.KNOWLEDGE,
+                          "xsd:date is of a datatype the reasoner cannot take"),
+    "a datatype of its own": (lambda: with_age('"87"^^<http://example.org/myType>').encode(), ExitCode.KNOWLEDGE,
+                              "is of a datatype the reasoner cannot take"),
     "deep nesting": (lambda: nested(5000).encode(), ExitCode.INPUT, "too deeply"),
     "lone surrogate escape": (lambda: (HEADER + 'case:x a cckb:CalcinosisCutis ; cckb:note "a\\uD800b" .\n').encode(),
                               ExitCode.INPUT, "UTF-16"),
@@ -90,6 +95,16 @@ def test_hostile_case_file_is_one_line_with_a_documented_code(name: str, runner:
     path = tmp_path / "hostile.ttl"
     path.write_bytes(make())
     one_line_failure(runner.invoke(app, ["infer", str(path)]), code, str(path), message)
+
+
+@pytest.mark.parametrize("name", ["a date for an age", "a datatype of its own", "NaN double"])
+def test_validate_reports_a_literal_the_reasoner_cannot_take(name: str, runner: CliRunner, tmp_path: Path) -> None:
+    make, _, message = HOSTILE[name]
+    path = tmp_path / "hostile.ttl"
+    path.write_bytes(make())
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == ExitCode.PROBLEMS_FOUND, result.stderr
+    assert f"{path}:" in result.stdout and "[values]" in result.stdout and message in result.stdout, result.stdout
 
 
 @pytest.mark.parametrize("name", ["NaN double", "age of 10^38", "negative age", "truncated inside a literal"])

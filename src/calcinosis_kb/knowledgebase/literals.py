@@ -1,7 +1,8 @@
-"""Numbers a case file may hold: well-formed for their datatype, finite, of a size a report can print,
-and not negative (every number of the case format is an amount: an age, a concentration, a size, a
-product). Checked when a case file is read, so that no command hands the reasoner, the query store
-or the unit converter a literal they cannot take, and the curator learns the file, line and value."""
+"""Literals a case file may hold: of a datatype the reasoner takes, and numbers well-formed for their
+datatype, finite, of a size a report can print, and not negative (every number of the case format
+is an amount: an age, a concentration, a size, a product). Checked when a case file is read, so
+that no command hands the reasoner, the query store or the unit converter a literal they cannot
+take, and the curator learns the file, line and value."""
 
 from __future__ import annotations
 
@@ -20,23 +21,42 @@ LARGEST = Decimal("1e15")
 """No age, lab value or size in a case report comes near this; beyond it the reasoner's and the
 converter's number types start to lose the value (HermiT refuses 1e309 as a double)."""
 
+XSD_NS, RDF_NS = str(XSD), "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+OWL2_DATATYPES = frozenset({
+    *(XSD_NS + name for name in (
+        "decimal", "integer", "nonNegativeInteger", "nonPositiveInteger", "positiveInteger", "negativeInteger",
+        "long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
+        "double", "float", "string", "normalizedString", "token", "language", "Name", "NCName", "NMTOKEN",
+        "boolean", "hexBinary", "base64Binary", "anyURI", "dateTime", "dateTimeStamp")),
+    RDF_NS + "PlainLiteral", RDF_NS + "XMLLiteral", RDF_NS + "langString",
+    "http://www.w3.org/2000/01/rdf-schema#Literal",
+    "http://www.w3.org/2002/07/owl#real", "http://www.w3.org/2002/07/owl#rational"})
+"""The OWL 2 datatype map (OWL 2 Structural Specification, section 4), the only datatypes HermiT
+takes: a literal of another (xsd:date, xsd:gYear, a datatype of one's own) stops it with
+UnsupportedDatatypeException. rdf:langString is the datatype RDF 1.1 gives a tagged string."""
+
 AGE_PROPERTIES = {CCKB.ageInYears: 150, CCKB.ageInMonths: 150 * 12, CCKB.ageInDays: 150 * 366}
 """The oldest age a case may give in each unit (150 years: older than any recorded human)."""
 
 
 class UnusableNumberError(KnowledgeError):
-    """A number in a case file that no part of kb can take as written."""
+    """A literal (a number, most often) in a case file that no part of kb can take as written."""
 
 
-def check_numbers(graph: Graph, path: Path) -> None:
-    """Refuse the first unusable number in a case graph, naming file, line, property and value."""
+def check_literals(graph: Graph, path: Path) -> None:
+    """Refuse the first unusable literal in a case graph, naming file, line, property and value."""
     for subject, prop, value in graph:
         if not isinstance(value, Literal) or value.datatype is None:
             continue
         datatype = str(value.datatype)
-        if datatype not in INTEGER_TYPES and datatype not in REAL_TYPES:
+        if datatype not in OWL2_DATATYPES and str(prop).startswith(str(CCKB)):  # the ontology's properties
+            problem: str | None = (f"is of a datatype the reasoner cannot take (only OWL 2's: {curie(XSD.decimal)}, "
+                                   f"{curie(XSD.string)}, {curie(XSD.boolean)}, {curie(XSD.dateTime)} and the "
+                                   "like); write a plain number, true or false, or quoted text")
+        elif datatype not in INTEGER_TYPES and datatype not in REAL_TYPES:
             continue
-        problem = _problem(value, datatype, prop)
+        else:
+            problem = _problem(value, datatype, prop)
         if problem is not None:
             line = _line(path, subject, prop, str(value))
             where = f"{path}:{line}" if line else str(path)

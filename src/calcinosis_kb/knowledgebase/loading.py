@@ -113,7 +113,7 @@ what it left out. The interchange layer provides one; this layer knows only Turt
 def parse_case(path: Path, ontology: Graph, read_json: CaseReader | None = None) -> tuple[Graph, list[str]]:
     """A case file: Turtle, or (.json) a file of another format that `read_json` converts into a
     case, with notes naming what it left out."""
-    from calcinosis_kb.knowledgebase.literals import check_numbers
+    from calcinosis_kb.knowledgebase.literals import check_literals
 
     if path.suffix.lower() != ".json":
         graph, notes = parse_turtle(path), list[str]()
@@ -122,7 +122,7 @@ def parse_case(path: Path, ontology: Graph, read_json: CaseReader | None = None)
                              "give kb infer the file, or convert it first with kb import")
     else:
         graph, notes = read_json(path, ontology)
-    check_numbers(graph, path)
+    check_literals(graph, path)
     return graph, notes
 
 

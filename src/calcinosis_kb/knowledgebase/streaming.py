@@ -26,7 +26,7 @@ from rdflib.term import Node
 
 from calcinosis_kb.knowledgebase.cases import CaseFile, check_terms
 from calcinosis_kb.knowledgebase.errors import InputFileError
-from calcinosis_kb.knowledgebase.literals import check_numbers
+from calcinosis_kb.knowledgebase.literals import check_literals
 from calcinosis_kb.knowledgebase.loading import new_graph
 from calcinosis_kb.knowledgebase.namespaces import CCKB
 from calcinosis_kb.knowledgebase.normalise import normalise
@@ -88,7 +88,7 @@ class LargeCaseFile:
         graph = new_graph()
         for row in sorted(rows):
             graph.add(_triple(row[1:]))
-        check_numbers(graph, self.path)
+        check_literals(graph, self.path)
         case_file = CaseFile(self.path, graph, list(cases))
         check_terms(case_file, ontology)
         case_file.graph += normalise(ontology, case_file.graph)
@@ -113,7 +113,7 @@ class LargeCaseFile:
             pass
 
     def _check_chunk(self, chunk: Graph, ontology: Graph) -> None:
-        check_numbers(chunk, self.path)
+        check_literals(chunk, self.path)
         check_terms(CaseFile(self.path, chunk, []), ontology)
 
 

@@ -21,7 +21,7 @@ from calcinosis_kb.knowledgebase.cases import (
     undefined_terms,
 )
 from calcinosis_kb.knowledgebase.errors import KBError
-from calcinosis_kb.knowledgebase.literals import check_numbers
+from calcinosis_kb.knowledgebase.literals import check_literals
 from calcinosis_kb.knowledgebase.loading import load_ontology, merge, parse_turtle
 from calcinosis_kb.knowledgebase.location import KnowledgeBase, ontology_cache_path
 from calcinosis_kb.knowledgebase.namespaces import CCKB, SRC, curie
@@ -153,7 +153,7 @@ class _Reading:
             return
         entry.cases = case_file.cases
         try:
-            check_numbers(graph, path)
+            check_literals(graph, path)
         except KBError as error:  # kept from the shapes, units and reasoner, which cannot take it
             entry.before.append(Problem(str(path), _line(error.message), "values", "", _tail(error.message, path)))
             return

@@ -127,18 +127,23 @@ class ProcessEngine(Engine):
                     excludable: list[str]) -> list[Entailments]:
         index = {iri: position for position, iri in enumerate(candidates)}
         status = self._ask("classify", functional_syntax(facts), _items(individuals), _items(candidates),
-                           " ".join(str(index[iri]) for iri in excludable))
+                           " ".join(str(index[iri]) for iri in excludable if iri in index))
         if status[0] == "inconsistent":
             raise inconsistent()
         answers = []
         for _ in individuals:
-            entailed, excluded = (part.split(",") if part else [] for part in self._line())
-            answers.append(Entailments(frozenset(candidates[int(i)] for i in entailed),
-                                       frozenset(candidates[int(i)] for i in excluded)))
+            line = self._line()
+            try:
+                entailed, excluded = ([candidates[int(i)] for i in part.split(",")] if part else [] for part in line)
+            except (ValueError, IndexError):  # not an answer: something else wrote to its output
+                raise EngineUnavailable(f"the reasoner process answered {line!r}") from None
+            answers.append(Entailments(frozenset(entailed), frozenset(excluded)))
         return answers
 
     def is_consistent(self, facts: Iterable[Graph] = ()) -> bool:
         status = self._ask("consistent", functional_syntax(self.facts(t for graph in facts for t in graph)))
+        if status[1:] not in (["true"], ["false"]):
+            raise EngineUnavailable(f"the reasoner process answered {status!r}")
         return status[1] == "true"
 
     def unsatisfiable_classes(self) -> list[str]:
@@ -147,9 +152,12 @@ class ProcessEngine(Engine):
     def broken_axioms(self, facts: Graph) -> list[BrokenAxiom]:
         status = self._ask("broken", functional_syntax(self.facts(facts)), " ".join(sorted(CONSTRAINTS)))
         broken = []
-        for _ in range(int(status[1])):
-            kind, text, *signature = self._line()
-            broken.append(BrokenAxiom(kind, frozenset(signature), text))
+        try:
+            for _ in range(int(status[1])):
+                kind, text, *signature = self._line()
+                broken.append(BrokenAxiom(kind, frozenset(signature), text))
+        except (ValueError, IndexError):  # not an answer: something else wrote to its output
+            raise EngineUnavailable(f"the reasoner process answered {status!r}") from None
         return sorted(broken, key=lambda b: b.text)
 
     def close(self) -> None:

