@@ -113,9 +113,9 @@ def with_owlready2s_jar(folder: Path) -> dict[str, str] | None:
     marks one): the cold start before HermiT's class files were upgraded. None without a cache."""
     from calcinosis_kb.knowledgebase.location import cache_root
     from calcinosis_kb.reasoning.classfiles import upgraded_path
-    from calcinosis_kb.reasoning.jvm import _hermit_dir
+    from calcinosis_kb.reasoning.hermit import hermit_dir
 
-    upgrade = upgraded_path(_hermit_dir() / "HermiT.jar")
+    upgrade = upgraded_path(hermit_dir() / "HermiT.jar")
     if upgrade is None:
         return None
     shutil.copytree(cache_root() / "ontology", folder / "ontology")

@@ -17,11 +17,11 @@ import pytest
 
 from calcinosis_kb.reasoning import classfiles, jvm
 from calcinosis_kb.reasoning.classfiles import UPGRADE_SINCE, UPGRADED_PACKAGES, class_file_version
-from calcinosis_kb.reasoning.hermit import java_major
+from calcinosis_kb.reasoning.hermit import hermit_dir, java_major
 
 pytestmark = pytest.mark.skipif(java_major() < UPGRADE_SINCE, reason="the upgrade is made for Java 25's class cache")
 
-ORIGINAL = jvm._hermit_dir() / "HermiT.jar"
+ORIGINAL = hermit_dir() / "HermiT.jar"
 
 
 @pytest.fixture

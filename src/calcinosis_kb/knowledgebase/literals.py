@@ -11,26 +11,20 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from calcinosis_kb.knowledgebase.errors import KnowledgeError
 from calcinosis_kb.knowledgebase.namespaces import CCKB, curie
-from calcinosis_kb.knowledgebase.values import INTEGER_TYPES, REAL_TYPES
+from calcinosis_kb.knowledgebase.values import BOOLEAN_TYPE, INTEGER_TYPES, REAL_TYPES
 
 LARGEST = Decimal("1e15")
 """No age, lab value or size in a case report comes near this; beyond it the reasoner's and the
 converter's number types start to lose the value (HermiT refuses 1e309 as a double)."""
 
-XSD_NS, RDF_NS = str(XSD), "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-OWL2_DATATYPES = frozenset({
-    *(XSD_NS + name for name in (
-        "decimal", "integer", "nonNegativeInteger", "nonPositiveInteger", "positiveInteger", "negativeInteger",
-        "long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
-        "double", "float", "string", "normalizedString", "token", "language", "Name", "NCName", "NMTOKEN",
-        "boolean", "hexBinary", "base64Binary", "anyURI", "dateTime", "dateTimeStamp")),
-    RDF_NS + "PlainLiteral", RDF_NS + "XMLLiteral", RDF_NS + "langString",
-    "http://www.w3.org/2000/01/rdf-schema#Literal",
-    "http://www.w3.org/2002/07/owl#real", "http://www.w3.org/2002/07/owl#rational"})
+OWL2_DATATYPES = INTEGER_TYPES | REAL_TYPES | {BOOLEAN_TYPE} | {str(XSD[name]) for name in (
+    "string", "normalizedString", "token", "language", "Name", "NCName", "NMTOKEN", "hexBinary", "base64Binary",
+    "anyURI", "dateTime", "dateTimeStamp")} | {str(RDF.PlainLiteral), str(RDF.XMLLiteral), str(RDF.langString),
+                                               str(RDFS.Literal), str(OWL.real), str(OWL.rational)}
 """The OWL 2 datatype map (OWL 2 Structural Specification, section 4), the only datatypes HermiT
 takes: a literal of another (xsd:date, xsd:gYear, a datatype of one's own) stops it with
 UnsupportedDatatypeException. rdf:langString is the datatype RDF 1.1 gives a tagged string."""

@@ -238,8 +238,8 @@ class Classifier:
         if self._started is not None:
             self._started.kill()
             self._started = None
-        if isinstance(self._engine, FallbackEngine) and self._engine.primary is not None:
-            self._engine.primary.close()
+        if self._engine is not None:
+            self._engine.close()
 
     def classify_file(self, path: Path, explain: bool = True) -> Inference:
         """The cases of one file, classified and (optionally) explained; its problems as errors."""

@@ -208,3 +208,7 @@ class FallbackEngine(Engine):
 
     def broken_axioms(self, facts: Graph) -> list[BrokenAxiom]:
         return self._either(lambda engine: engine.broken_axioms(facts))
+
+    def close(self) -> None:
+        if self.primary is not None:
+            self.primary.close()

@@ -120,6 +120,10 @@ class Engine(ABC):
         """The ontology's constraints (disjointness, functional properties, axioms that exclude
         something) that these inconsistent facts break: each one without which they are consistent."""
 
+    @abstractmethod
+    def close(self) -> None:
+        """Let go of what answers the questions."""
+
     def classify(self, facts: Graph, case: URIRef, candidates: list[URIRef],
                  excludable: list[URIRef] | None = None) -> Reasoned:
         """Which candidate classes HermiT proves the case belongs to, given the ontology plus

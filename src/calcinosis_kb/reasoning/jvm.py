@@ -41,9 +41,6 @@ _lock = threading.Lock()
 _started: dict[str, Any] = {}
 
 
-_hermit_dir = hermit_dir
-
-
 def _jvm_library(java: str) -> str:
     """libjvm of the `java` check_java chose, so the JVM in this process is the one it approved."""
     home = Path(java).resolve().parents[1]
@@ -99,7 +96,7 @@ def _jvm_setup(jpype: ModuleType) -> tuple[str, list[str], list[str]]:
     """The JVM library, the options every run starts it with, and its class path (JPype adds its
     own jar at the end): what a class cache is made for."""
     options = [*JVM_OPTIONS, *(NATIVE_ACCESS if java_major() >= NATIVE_ACCESS_SINCE else ())]
-    jars = [hermit_jar(_hermit_dir() / "HermiT.jar"), Path(str(jpype.__file__)).resolve().parents[1] / "org.jpype.jar"]
+    jars = [hermit_jar(hermit_dir() / "HermiT.jar"), Path(str(jpype.__file__)).resolve().parents[1] / "org.jpype.jar"]
     return _jvm_library(check_java()), options, [str(jar) for jar in jars]
 
 
@@ -308,6 +305,9 @@ class WarmHermit(Engine):
     def is_consistent(self, facts: Iterable[Graph] = ()) -> bool:
         with self._with(self.facts(triple for graph in facts for triple in graph)), self._reasoning() as reasoner:
             return bool(reasoner.isConsistent())
+
+    def close(self) -> None:
+        """Nothing to let go: the JVM stays for the process's life (JPype cannot start another)."""
 
     def unsatisfiable_classes(self) -> list[str]:
         with self._reasoning() as reasoner:

@@ -24,32 +24,28 @@ from calcinosis_kb.reasoning.classify import without_annotations
 from calcinosis_kb.reasoning.engineprocess import ProcessEngine
 from calcinosis_kb.reasoning.engines import Engine, asserted_superclasses
 from calcinosis_kb.reasoning.enginestart import StartedEngine, engine_cache, launch
+from calcinosis_kb.reasoning.hermit import hermit_dir
 from calcinosis_kb.reasoning.jvm import WarmHermit
 
 
 def train(arguments: list[str]) -> None:
     """The trainer (run by train_after_this_run): classify a made-up case against the ontology in
     a JVM that writes the class cache when it exits; then check the cache and move it in place."""
-    cache, staged = class_cache(*jvm._jvm_setup(jvm._import_jpype())), Path(arguments[1])
-    if cache is None or str(cache.path) != arguments[0]:  # the settings (or the jar, upgraded) changed since
-        ClassCache(Path(arguments[0])).abandon(staged)
-        return
-    if len(arguments) > 2:  # the inner run, whose JVM writes the cache as it exits
+    cache = class_cache(*jvm._jvm_setup(jvm._import_jpype()))
+    if len(arguments) > 2 and cache is not None and str(cache.path) == arguments[0]:
+        # the inner run, whose JVM writes the cache as it exits
         jvm._training_output = Path(arguments[2])
-        _exercise(Graph().parse(staged, format="turtle"))
+        _exercise(Graph().parse(arguments[1], format="turtle"))
         from calcinosis_kb.knowledgebase.loading import load_ontology
         from calcinosis_kb.knowledgebase.location import KnowledgeBase
 
         with contextlib.suppress(KBError):  # also the ontology as `kb validate` reads it
             _exercise(without_annotations(load_ontology(KnowledgeBase.locate())))
         jvm._import_jpype().JClass("java.lang.System").exit(0)
-    upgraded = _upgraded(cache, staged, lambda jpype: class_cache(*jvm._jvm_setup(jpype)))
-    if upgraded is not None:
-        cache, staged = upgraded
-    elif cache.path.exists() or not staged.exists():  # it was for the upgrade, or handed over to
-        cache.abandon(staged)  # a cache that needs no training after all
-        return
-    cache.build(lambda output: _ran(trainer(str(cache.path), str(staged), str(output))), staged)
+    wanted = _to_train(cache, arguments, lambda jpype: class_cache(*jvm._jvm_setup(jpype)))
+    if wanted is not None:
+        cache, staged = wanted
+        cache.build(lambda output: _ran(trainer(str(cache.path), str(staged), str(output))), staged)
 
 
 def train_engine(arguments: list[str]) -> None:
@@ -57,16 +53,10 @@ def train_engine(arguments: list[str]) -> None:
     train_after_this_run): the process asked what a run asks, on the staged ontology (functional
     syntax), with a JVM that writes the cache when it exits; then the cache checked and moved in
     place. HermiT's class files are upgraded first, as for the JVM in kb's process."""
-    cache, staged = engine_cache(), Path(arguments[1])
-    if cache is None or str(cache.path) != arguments[0]:  # the settings (or the jar, upgraded) changed since
-        ClassCache(Path(arguments[0])).abandon(staged)
+    wanted = _to_train(engine_cache(), arguments, lambda _: engine_cache())
+    if wanted is None:
         return
-    upgraded = _upgraded(cache, staged, lambda _: engine_cache())
-    if upgraded is not None:
-        cache, staged = upgraded
-    elif cache.path.exists() or not staged.exists():
-        cache.abandon(staged)
-        return
+    cache, staged = wanted
 
     def train(output: Path) -> bool:
         started = StartedEngine(launch(staged, cache.jvm_options(output)), staged)
@@ -80,6 +70,26 @@ def train_engine(arguments: list[str]) -> None:
     cache.build(train, staged)
 
 
+def _to_train(cache: ClassCache | None, arguments: list[str],
+              upgraded_cache: Callable[[ModuleType], ClassCache | None]) -> tuple[ClassCache, Path] | None:
+    """The cache a trainer started with `arguments` (the cache's path, its staged ontology) is to
+    train, with its staged ontology: `cache` (these settings' now), or the cache of the class path
+    with HermiT's upgraded jar once the upgrade is made (_upgraded). None, its files removed, when
+    there is nothing to train: the settings (or the jar, upgraded) changed since it was started,
+    the training was only for the upgrade, or it was handed over to a cache that needs none."""
+    staged = Path(arguments[1])
+    if cache is None or str(cache.path) != arguments[0]:
+        ClassCache(Path(arguments[0])).abandon(staged)
+        return None
+    upgraded = _upgraded(cache, staged, upgraded_cache)
+    if upgraded is not None:
+        return upgraded
+    if cache.path.exists() or not staged.exists():
+        cache.abandon(staged)
+        return None
+    return cache, staged
+
+
 def _ran(command: list[str]) -> bool:
     return subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                           timeout=STALE_SECONDS - 60).returncode == 0
@@ -91,7 +101,7 @@ def _upgraded(cache: ClassCache, staged: Path,
     and hand the training over to the class cache of the class path with the upgraded jar
     (`upgraded_cache`, given JPype once it has run): the cache and its staged ontology, with its
     lock taken. None to train `cache` as it is."""
-    original = jvm._hermit_dir() / "HermiT.jar"
+    original = hermit_dir() / "HermiT.jar"
     if not wants_upgrade(original):
         return None
     os.nice(10)
